@@ -1,0 +1,43 @@
+# The two commands of the README, and a few more. Needs only Python >= 3.10 and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SCALE  ?= paper
+NAME   ?=
+RECOMPUTE ?=
+JOBS   ?= 2
+FLAGS  := $(if $(filter 1 yes true,$(RECOMPUTE)),--recompute,) --jobs $(JOBS)
+
+.PHONY: book test chapter bench env clean
+
+## book: set up .venv, execute every chapter at scale=paper (cached tables reused), build the site
+book: $(STAMP)
+	$(PY) -m plateaus book --scale paper $(FLAGS)
+
+## test: set up .venv, then run the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest
+
+## chapter: re-run one chapter, e.g. make chapter NAME=typicality SCALE=extended [RECOMPUTE=1]
+chapter: $(STAMP)
+	@test -n "$(NAME)" || { echo "NAME is required: make chapter NAME=<chapter> SCALE=quick|paper|extended (chapters: $$($(PY) -m plateaus list | head -1))"; exit 2; }
+	$(PY) -m plateaus run $(NAME) --scale $(SCALE) $(FLAGS)
+
+## bench: time the kernels beside the peer libraries (not part of the tests)
+bench: $(STAMP)
+	$(VENV)/bin/pip install -q -e ".[bench]"
+	$(PY) -m benchmarks
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c "import sys; assert sys.version_info >= (3, 10), \"Python >= 3.10 is required\""
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,dask]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (plateaus)"
+	touch $(STAMP)
+
+clean:
+	rm -rf _build book

@@ -1,0 +1,229 @@
+r"""Chapter parameters: the scale tables and their validation, in one place.
+
+Every chapter takes ``scale`` in ``{"quick", "paper", "extended"}``:
+
+* ``quick``: seconds per chapter, for the tests and CI; small sizes, few instances;
+* ``paper``: the paper's own sizes and instance counts, the published book;
+* ``extended``: past the paper, where the cost allows.
+
+:func:`chapter_params` returns a validated copy of one table; every value is checked against
+the rule for its name in :data:`RULES` before any work is done, and a bad value raises a
+``ValueError`` that names the parameter, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, Callable
+
+SCALES = ("quick", "paper", "extended")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check for one parameter: ``check(value)`` returns the normalised value or raises."""
+
+    allowed: str
+    check: Callable[[Any], Any]
+
+
+def _fail(name: str, value: Any, allowed: str):
+    raise ValueError(f"parameter {name!r} = {value!r} is not allowed; expected {allowed}")
+
+
+def integer(minimum: int = 1, maximum: int | None = None) -> Rule:
+    allowed = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+
+    def check(value, name="?"):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            _fail(name, value, allowed)
+        if value < minimum or (maximum is not None and value > maximum):
+            _fail(name, value, allowed)
+        return int(value)
+
+    return Rule(allowed, check)
+
+
+def integers(minimum: int = 1, maximum: int | None = None) -> Rule:
+    one = integer(minimum, maximum)
+    allowed = f"a non-empty increasing list of integers, each {one.allowed.removeprefix('an integer ')}"
+
+    def check(value, name="?"):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            _fail(name, value, allowed)
+        values = list(value)
+        if not values:
+            _fail(name, value, allowed)
+        out = []
+        for v in values:
+            try:
+                out.append(one.check(v, name))
+            except ValueError:
+                _fail(name, value, allowed)
+        if any(b <= a for a, b in zip(out, out[1:])):
+            _fail(name, value, allowed)
+        return out
+
+    return Rule(allowed, check)
+
+
+def real(minimum: float | None = None, maximum: float | None = None, *, open_min=False) -> Rule:
+    lo = "" if minimum is None else (f" > {minimum}" if open_min else f" >= {minimum}")
+    hi = "" if maximum is None else f" <= {maximum}"
+    allowed = "a finite real number" + lo + (" and" if lo and hi else "") + hi
+
+    def check(value, name="?"):
+        if isinstance(value, bool) or not isinstance(value, Real) or value != value:
+            _fail(name, value, allowed)
+        value = float(value)
+        if value in (float("inf"), float("-inf")):
+            _fail(name, value, allowed)
+        if minimum is not None and (value < minimum or (open_min and value == minimum)):
+            _fail(name, value, allowed)
+        if maximum is not None and value > maximum:
+            _fail(name, value, allowed)
+        return value
+
+    return Rule(allowed, check)
+
+
+def reals(minimum: float | None = None, maximum: float | None = None, *, open_min=False) -> Rule:
+    one = real(minimum, maximum, open_min=open_min)
+    allowed = "a non-empty list of " + one.allowed.replace("a finite real number", "finite real numbers")
+
+    def check(value, name="?"):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not list(value):
+            _fail(name, value, allowed)
+        try:
+            return [one.check(v, name) for v in value]
+        except ValueError:
+            _fail(name, value, allowed)
+
+    return Rule(allowed, check)
+
+
+def choice(*options: str) -> Rule:
+    allowed = "one of " + ", ".join(repr(o) for o in options)
+
+    def check(value, name="?"):
+        if value not in options:
+            _fail(name, value, allowed)
+        return value
+
+    return Rule(allowed, check)
+
+
+def choices(*options: str) -> Rule:
+    allowed = "a non-empty list of distinct values from " + ", ".join(repr(o) for o in options)
+
+    def check(value, name="?"):
+        if isinstance(value, str) or not hasattr(value, "__iter__"):
+            _fail(name, value, allowed)
+        values = list(value)
+        if not values or len(set(values)) != len(values) or any(v not in options for v in values):
+            _fail(name, value, allowed)
+        return values
+
+    return Rule(allowed, check)
+
+
+def boolean() -> Rule:
+    def check(value, name="?"):
+        if not isinstance(value, bool):
+            _fail(name, value, "True or False")
+        return value
+
+    return Rule("True or False", check)
+
+
+# One rule per parameter name, shared by every chapter that uses the name.
+RULES: dict[str, Rule] = {
+    "seed": integer(0),
+    "instances": integer(1),
+    "n_visible": integer(1, 6),
+    "n_hidden": integers(1, 14),
+    "t": real(0.0, open_min=True),
+    "onsite_var": real(0.0, open_min=True),
+    "offsite_var": real(0.0, open_min=True),
+    "theta_low": real(),
+    "theta_high": real(),
+    "theta_std": real(0.0, open_min=True),
+    "models": choices("haar", "gue", "unitary", "unitary-random-order", "boltzmann"),
+    "chunk_size": integer(1),
+}
+
+# The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
+CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
+    "models": {
+        "quick": dict(seed=2021, instances=20, n_visible=1, n_hidden=[1, 2, 3]),
+        "paper": dict(seed=2021, instances=200, n_visible=1, n_hidden=[1, 2, 3, 4, 5]),
+        "extended": dict(seed=2021, instances=1000, n_visible=1, n_hidden=[1, 2, 3, 4, 5, 6, 7]),
+    },
+}
+
+
+def _check_name(name: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(
+            f"{name} = {value!r} is not allowed; expected one of " + ", ".join(map(repr, allowed))
+        )
+    return value
+
+
+def validate(chapter: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check every value of ``params`` against :data:`RULES`; return a normalised copy."""
+    _check_name("chapter", chapter, tuple(CHAPTERS))
+    expected = set(CHAPTERS[chapter]["paper"])
+    unknown = set(params) - expected - {"chapter", "scale"}
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {sorted(unknown)} for chapter {chapter!r}; "
+            f"allowed: {sorted(expected)}"
+        )
+    out = {}
+    for key, value in params.items():
+        if key == "scale":
+            out[key] = _check_name("scale", value, SCALES)
+        elif key == "chapter":
+            out[key] = _check_name("chapter", value, (chapter,))
+        else:
+            out[key] = RULES[key].check(value, key)
+    return out
+
+
+def chapter_params(chapter: str, scale: str, **overrides: Any) -> dict[str, Any]:
+    """The validated parameters of ``chapter`` at ``scale``, with optional overrides.
+
+    >>> chapter_params("models", "quick")["instances"]
+    20
+    """
+    _check_name("chapter", chapter, tuple(CHAPTERS))
+    _check_name("scale", scale, SCALES)
+    params = copy.deepcopy(CHAPTERS[chapter][scale])
+    unknown = set(overrides) - set(params)
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {sorted(unknown)} for chapter {chapter!r}; "
+            f"allowed: {sorted(params)}"
+        )
+    params.update(overrides)
+    return validate(chapter, {"chapter": chapter, "scale": scale, **params})
+
+
+def _self_check() -> None:
+    """Every table uses known names, the same keys at every scale, and valid values."""
+    for chapter, tables in CHAPTERS.items():
+        if set(tables) != set(SCALES):
+            raise AssertionError(f"chapter {chapter!r} must define scales {SCALES}")
+        keys = {scale: set(table) for scale, table in tables.items()}
+        if len({frozenset(k) for k in keys.values()}) != 1:
+            raise AssertionError(f"chapter {chapter!r}: scales have different keys {keys}")
+        for scale, table in tables.items():
+            missing = set(table) - set(RULES)
+            if missing:
+                raise AssertionError(f"chapter {chapter!r}: no rule for {sorted(missing)}")
+            validate(chapter, table)
+
+
+_self_check()
