@@ -1,0 +1,23 @@
+"""Shared fixtures. BLAS is limited to one thread: the suite runs on 2 shared cores."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20201030)
+
+
+def random_density_matrix(rng, dim, rank=None):
+    """A random density matrix of the given rank (full rank by default)."""
+    rank = rank or dim
+    g = rng.standard_normal((dim, rank)) + 1j * rng.standard_normal((dim, rank))
+    rho = g @ g.conj().T
+    return rho / np.trace(rho).real
