@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="execute one chapter at a scale into book/<name>.ipynb")
     run.add_argument("name", help="chapter name (see 'list')")
     book = sub.add_parser("book", help="execute every chapter, then build the HTML site")
-    for p in (run, book):
+    preview = sub.add_parser("preview", help="build a small site of the introduction and one chapter")
+    preview.add_argument("name", help="chapter name (see 'list')")
+    preview.add_argument("--out", required=True, help="directory for the preview site")
+    for p in (run, book, preview):
         p.add_argument("--scale", default="paper", choices=SCALES,
                        help="quick (seconds, for tests), paper (the paper's sizes) or extended")
         p.add_argument("--recompute", action="store_true",
@@ -48,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.scheduler:
         os.environ["PLATEAUS_SCHEDULER"] = args.scheduler
     try:
-        if args.command == "run":
+        if args.command == "preview":
+            index = runner.preview_chapter(args.name, args.scale, out=args.out, recompute=args.recompute)
+            print(f"\nThe preview is built: {index}")
+        elif args.command == "run":
             runner.execute_chapter(args.name, args.scale, recompute=args.recompute, log_output=False)
         else:
             index = runner.run_book(args.scale, recompute=args.recompute)

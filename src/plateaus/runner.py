@@ -160,6 +160,30 @@ def build_book(root: Path | None = None) -> Path:
     return index
 
 
+def preview_chapter(name: str, scale: str = "quick", *, out: Path, recompute: bool = False,
+                    root: Path | None = None) -> Path:
+    """Build the whole book into ``out`` with ``name`` at ``scale`` and the rest at ``quick``.
+
+    For authors: the chapter reads and writes the repository's ``data/``; the other chapters
+    run at the quick scale with their data under ``out``; the repository's ``book/`` and
+    ``_build/`` are untouched.
+    """
+    root = project_root(root)
+    _check_request(name, scale, root)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for item in ("_config.yml", "_toc.yml", "references.bib"):
+        shutil.copy(root / item, out / item)
+    shutil.rmtree(out / "chapters", ignore_errors=True)
+    shutil.copytree(root / "chapters", out / "chapters")
+    for page in chapters(out):
+        if page == name:
+            execute_chapter(page, scale, recompute=recompute, root=out, data_dir=root / "data")
+        else:
+            execute_chapter(page, "quick", root=out, data_dir=out / "data")
+    return build_book(out)
+
+
 def run_book(scale: str = "paper", *, recompute: bool = False, root: Path | None = None) -> Path:
     """Execute every chapter at ``scale``, then build the site; return ``index.html``."""
     root = project_root(root)

@@ -1,0 +1,92 @@
+"""Every chapter executes through papermill at scale=quick, and the book builds from those
+outputs into a site whose pages, figures and glued numbers are all there.
+
+The build happens in a temporary copy of the book so the repository's data/ and _build/ are
+never touched. One module-scoped fixture builds once; the checks read the HTML.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plateaus import runner
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib", "chapters"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("book")
+    for name in BOOK_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
+    for name in runner.chapters(tmp):
+        runner.execute_chapter(name, "quick", root=tmp, data_dir=tmp / "data")
+    runner.build_book(tmp)
+    return tmp
+
+
+def _pages(site):
+    return {name: (site / "_build" / "html" / runner.STAGING / f"{name}.html") for name in runner.chapters(site)}
+
+
+def test_every_chapter_has_a_page(site):
+    for name, page in _pages(site).items():
+        assert page.is_file(), f"no page for chapter {name}"
+
+
+def test_every_figure_image_exists(site):
+    for name, page in _pages(site).items():
+        html = page.read_text()
+        for src in re.findall(r'<img[^>]+src="([^"]+)"', html):
+            if src.startswith("data:"):
+                continue
+            assert (page.parent / src).resolve().is_file(), f"{name}: missing image {src}"
+
+
+def test_no_error_output_or_unrendered_roles(site):
+    for name, page in _pages(site).items():
+        html = page.read_text()
+        assert "Traceback" not in html, f"{name} shows a traceback"
+        assert 'class="output stderr"' not in html, f"{name} shows stderr output"
+        assert "{glue:" not in html and "{cite}" not in html and "{eq}" not in html, f"{name}: unrendered role"
+
+
+def test_staged_notebooks_have_outputs_and_hide_parameters(site):
+    import nbformat
+
+    for name in runner.chapters(site):
+        nb = nbformat.read(site / runner.STAGING / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            tags = cell.metadata.get("tags", [])
+            if "parameters" in tags or "injected-parameters" in tags:
+                assert "remove-cell" in tags
+
+
+def test_models_page_quotes_numbers_and_figure(site):
+    html = (site / "_build" / "html" / runner.STAGING / "models.html").read_text()
+    assert "fig-models-entropy" in html
+    assert re.search(r"Page.s formula: the largest distance .*?\d+\.\d standard", html, re.S)
+    assert "quick" in html  # the page states the scale it ran at
+
+
+def test_the_data_store_recorded_the_run(site):
+    import json
+
+    manifest = json.loads((site / "data" / "models" / "quick" / "manifest.json").read_text())
+    assert manifest, "empty manifest"
+
+
+def test_failing_cell_fails_the_run(tmp_path):
+    for name in BOOK_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    page = tmp_path / "chapters" / "models.md"
+    page.write_text(page.read_text().replace("df = experiment.visible_entropy", "1 / 0\ndf = experiment.visible_entropy"))
+    with pytest.raises(runner.ChapterError, match="ZeroDivisionError"):
+        runner.execute_chapter("models", "quick", root=tmp_path, data_dir=tmp_path / "data")
+    assert not (tmp_path / runner.STAGING / "models.ipynb").exists()
