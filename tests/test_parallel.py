@@ -85,6 +85,14 @@ def test_instance_depends_only_on_its_seed():
     assert not np.any(other["norm"].to_numpy() == ten["norm"].to_numpy())
 
 
+def test_seed_lists_give_independent_streams():
+    a = map_instances(batched_matmul, 4, seed=[3, 0, 2])
+    b = map_instances(batched_matmul, 4, seed=(3, 0, 2), n_jobs=2, chunk_size=1)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    c = map_instances(batched_matmul, 4, seed=[3, 1, 2])
+    assert not np.any(a["norm"].to_numpy() == c["norm"].to_numpy())
+
+
 def test_kwargs_reach_func(reference):
     got = map_instances(batched_matmul, 23, seed=11, chunk_size=5, scale=2.0)
     np.testing.assert_array_equal(got["first"], 2.0 * reference["first"])
@@ -144,6 +152,9 @@ def test_blas_is_single_threaded_inside_func():
         ({"n_instances": True}, "n_instances"),
         ({"seed": -1}, "seed"),
         ({"seed": 1.5}, "seed"),
+        ({"seed": []}, "seed"),
+        ({"seed": [1, -2]}, "seed"),
+        ({"seed": "1"}, "seed"),
         ({"chunk_size": 0}, "chunk_size"),
         ({"chunk_size": "10"}, "chunk_size"),
         ({"n_jobs": 0}, "n_jobs"),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,17 @@ def _check_int(name: str, value: Any, allowed: str, ok: Callable[[int], bool]) -
     if not _is_int(value) or not ok(int(value)):
         raise ValueError(f"{name} = {value!r} is not allowed; expected {allowed}")
     return int(value)
+
+
+def _check_seed(seed: Any) -> int | tuple[int, ...]:
+    """A non-negative int, or a non-empty sequence of them (SeedSequence entropy)."""
+    allowed = "a non-negative integer, or a non-empty list of non-negative integers"
+    if _is_int(seed) and seed >= 0:
+        return int(seed)
+    if isinstance(seed, (list, tuple, np.ndarray)) and len(seed) > 0 \
+            and all(_is_int(s) and s >= 0 for s in seed):
+        return tuple(int(s) for s in seed)
+    raise ValueError(f"seed = {seed!r} is not allowed; expected {allowed}")
 
 
 def _n_jobs_default(n_jobs: Any) -> int:
@@ -95,13 +106,14 @@ def _effective_workers(n_jobs: int) -> int:
 # --------------------------------------------------------------------------- seeds
 
 
-def spawn_seeds(seed: int, n_instances: int) -> list[np.random.SeedSequence]:
+def spawn_seeds(seed: int | Sequence[int], n_instances: int) -> list[np.random.SeedSequence]:
     """One child :class:`numpy.random.SeedSequence` per instance.
 
     Parameters
     ----------
-    seed : int
-        Non-negative root seed.
+    seed : int or sequence of int
+        Non-negative root seed, or several (e.g. ``[seed, model_index, size]`` to give every
+        cell of an experiment its own stream); the entropy of the root ``SeedSequence``.
     n_instances : int
         Number of children.
 
@@ -111,7 +123,7 @@ def spawn_seeds(seed: int, n_instances: int) -> list[np.random.SeedSequence]:
         ``SeedSequence(seed).spawn(n_instances)``; child ``i`` depends only on ``seed`` and
         ``i``, so the first instances are the same whatever ``n_instances`` is.
     """
-    seed = _check_int("seed", seed, "a non-negative integer", lambda v: v >= 0)
+    seed = _check_seed(seed)
     n_instances = _check_int("n_instances", n_instances, "a positive integer", lambda v: v >= 1)
     return np.random.SeedSequence(seed).spawn(n_instances)
 
@@ -232,7 +244,7 @@ def _run_dask(func, chunks, kwargs, scheduler, n_jobs, bar):
 def map_instances(
     func: Callable,
     n_instances: int,
-    seed: int,
+    seed: int | Sequence[int],
     *,
     chunk_size: int | None = None,
     n_jobs: int | None = None,
@@ -254,8 +266,9 @@ def map_instances(
         worker processes, so it must be picklable (a module-level function).
     n_instances : int
         Number of instances, >= 1.
-    seed : int
-        Non-negative root seed; instance ``i`` gets ``SeedSequence(seed).spawn(n)[i]``.
+    seed : int or sequence of int
+        Non-negative root seed (or a list of them, e.g. ``[seed, model_index, size]``);
+        instance ``i`` gets ``SeedSequence(seed).spawn(n_instances)[i]``.
     chunk_size : int, optional
         Instances per call of ``func``; default :data:`DEFAULT_CHUNK_SIZE`. Never depends on
         ``n_jobs`` or the backend.
@@ -295,7 +308,7 @@ def map_instances(
     if not callable(func):
         raise ValueError(f"func = {func!r} is not allowed; expected a callable")
     n_instances = _check_int("n_instances", n_instances, "a positive integer", lambda v: v >= 1)
-    seed = _check_int("seed", seed, "a non-negative integer", lambda v: v >= 0)
+    seed = _check_seed(seed)
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     chunk_size = _check_int("chunk_size", chunk_size, "a positive integer", lambda v: v >= 1)
     n_jobs = _n_jobs_default(n_jobs)
