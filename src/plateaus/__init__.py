@@ -7,6 +7,9 @@ from importlib.metadata import PackageNotFoundError, version as _version
 from .terms import apply_pauli, hamiltonian_matrix, pauli_matrix, pauli_string, two_local_terms
 from .states import haar_states, partial_trace, reduced_state
 from .measures import entropy, fidelity, purity, trace_distance
+from . import parallel, params, store
+from .parallel import map_instances
+from .store import StoreError
 
 try:
     __version__ = _version("plateaus")

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print("chapters:", " ".join(runner.chapters()))
         print("scales:  ", " ".join(SCALES))
         return 0
+    os.environ.setdefault("PLATEAUS_PROGRESS", "1")  # ensembles show a bar on this terminal
     if args.jobs is not None:
         if args.jobs < 1:
             parser.error(f"--jobs must be a positive integer, got {args.jobs}")

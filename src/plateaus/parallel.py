@@ -183,10 +183,22 @@ def _combine(results: list) -> pd.DataFrame | np.ndarray:
 # --------------------------------------------------------------------------- backends
 
 
-def _progress_bar(progress: bool, total: int, desc: str):
+def _progress_bar(progress: bool | None, total: int, desc: str):
+    """A tqdm bar over chunks, written to the process's own stderr (``sys.__stderr__``).
+
+    Inside a papermill kernel that is the terminal that runs ``make``, not the notebook, so
+    the bar is seen while a chapter runs and never lands on a page. ``progress=None`` means
+    "if ``PLATEAUS_PROGRESS`` is set", which the command line does.
+    """
+    import sys
+
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not progress)
+    if progress is None:
+        progress = bool(os.environ.get("PLATEAUS_PROGRESS"))
+    if progress and sys.__stderr__ is not None:
+        return tqdm(total=total, desc=desc, unit="chunk", file=sys.__stderr__, mininterval=1.0)
+    return tqdm(total=total, desc=desc, unit="chunk", disable=True)
 
 
 def _run_joblib(func, chunks, kwargs, n_jobs, bar):
@@ -249,7 +261,7 @@ def map_instances(
     chunk_size: int | None = None,
     n_jobs: int | None = None,
     scheduler: Any = None,
-    progress: bool = False,
+    progress: bool | None = None,
     desc: str | None = None,
     **kwargs,
 ) -> pd.DataFrame | np.ndarray:
@@ -279,8 +291,9 @@ def map_instances(
         ``None``: ``$PLATEAUS_SCHEDULER``, else joblib. ``"joblib"``: joblib. ``"local"``: a
         Dask ``LocalCluster`` of ``n_jobs`` single-threaded worker processes, closed after.
         Any other string: the address of a running Dask scheduler. A ``Client`` is used as is.
-    progress : bool, default False
-        Show a tqdm bar over chunks.
+    progress : bool or None, default None
+        Show a tqdm bar over chunks on the terminal (``sys.__stderr__``); ``None`` means
+        "when the environment variable ``PLATEAUS_PROGRESS`` is set" (the command line sets it).
     desc : str, optional
         Label of the bar; default the name of ``func``.
     **kwargs
@@ -321,7 +334,7 @@ def map_instances(
     chunks = [seeds[a:b] for a, b in bounds]
     label = desc if desc is not None else getattr(func, "__name__", "instances")
 
-    with _progress_bar(bool(progress), len(chunks), label) as bar:
+    with _progress_bar(progress, len(chunks), label) as bar:
         if scheduler is None:
             raw = _run_joblib(func, chunks, kwargs, n_jobs, bar)
         else:
