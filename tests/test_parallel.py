@@ -111,10 +111,23 @@ def test_arrays_concatenate_along_axis_0():
     np.testing.assert_array_equal(one[0], np.random.default_rng(spawn_seeds(5, 7)[0]).standard_normal(3))
 
 
-def test_progress_bar_runs(capsys):
+def test_progress_bar_goes_to_the_process_stderr(monkeypatch):
+    import io
+    import sys
+
+    # The bar is written to sys.__stderr__ (the terminal), not sys.stderr (a notebook cell).
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "__stderr__", terminal)
     got = map_instances(batched_matmul, 6, seed=1, chunk_size=2, progress=True, desc="demo")
     assert len(got) == 6
-    assert "demo" in capsys.readouterr().err
+    assert "demo" in terminal.getvalue()
+    terminal.truncate(0)
+    monkeypatch.delenv("PLATEAUS_PROGRESS", raising=False)
+    map_instances(batched_matmul, 6, seed=1, chunk_size=2, desc="quiet")
+    assert "quiet" not in terminal.getvalue()
+    monkeypatch.setenv("PLATEAUS_PROGRESS", "1")
+    map_instances(batched_matmul, 6, seed=1, chunk_size=2, desc="by-env")
+    assert "by-env" in terminal.getvalue()
 
 
 def test_environment_defaults(monkeypatch, reference):
