@@ -151,6 +151,17 @@ RULES: dict[str, Rule] = {
     "theta_std": real(0.0, open_min=True),
     "models": choices("haar", "gue", "unitary", "unitary-random-order", "boltzmann"),
     "chunk_size": integer(1),
+    # area-volume
+    "visible_sizes": integers(1, 6),
+    "depths": integers(1, 200),
+    "depth_per_qubit": integer(1, 20),
+    # concentration
+    "n_qubits": integers(1, 16),
+    "samples": integer(1),
+    "observable": choice("Z", "X", "Y", "ZZ", "XX", "XZ", "ZZZ", "XYZ"),
+    "eps_points": integer(2, 10000),
+    "quote_qubits": integer(1, 16),
+    "quote_eps": real(0.0, 1.0, open_min=True),
 }
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
@@ -159,6 +170,26 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "quick": dict(seed=2021, instances=20, n_visible=1, n_hidden=[1, 2, 3]),
         "paper": dict(seed=2021, instances=200, n_visible=1, n_hidden=[1, 2, 3, 4, 5]),
         "extended": dict(seed=2021, instances=1000, n_visible=1, n_hidden=[1, 2, 3, 4, 5, 6, 7]),
+    },
+    "area-volume": {
+        "quick": dict(seed=2021, instances=10, visible_sizes=[1, 2], n_hidden=[1, 2, 3, 4],
+                      depths=[1, 2], depth_per_qubit=2, chunk_size=100),
+        "paper": dict(seed=2021, instances=200, visible_sizes=[1, 2, 3],
+                      n_hidden=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], depths=[1, 2, 4],
+                      depth_per_qubit=2, chunk_size=100),
+        "extended": dict(seed=2021, instances=500, visible_sizes=[1, 2, 3, 4],
+                         n_hidden=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], depths=[1, 2, 4, 8],
+                         depth_per_qubit=2, chunk_size=50),
+    },
+    "concentration": {
+        "quick": dict(seed=2021, samples=2000, n_qubits=[1, 2, 4, 6], observable="Z",
+                      eps_points=20, quote_qubits=4, quote_eps=0.3, chunk_size=1000),
+        "paper": dict(seed=2021, samples=200000, n_qubits=[1, 2, 3, 4, 6, 8, 10, 12],
+                      observable="Z", eps_points=100, quote_qubits=8, quote_eps=0.2,
+                      chunk_size=1000),
+        "extended": dict(seed=2021, samples=1000000, n_qubits=[1, 2, 3, 4, 6, 8, 10, 12, 14],
+                         observable="Z", eps_points=200, quote_qubits=10, quote_eps=0.1,
+                         chunk_size=1000),
     },
 }
 
