@@ -10,6 +10,15 @@ from .measures import entropy, fidelity, purity, trace_distance
 from . import parallel, params, store
 from .parallel import map_instances
 from .store import StoreError
+from . import adjoint, models, objectives
+from .models import (
+    BoltzmannMachine,
+    UnitaryQNN,
+    gue_hamiltonians,
+    gue_states,
+    random_orders,
+    sample_couplings,
+)
 
 try:
     __version__ = _version("plateaus")
