@@ -162,6 +162,14 @@ RULES: dict[str, Rule] = {
     "eps_points": integer(2, 10000),
     "quote_qubits": integer(1, 16),
     "quote_eps": real(0.0, 1.0, open_min=True),
+    # unitary-plateau
+    "n_hidden_beyond": integers(1, 14),
+    "objectives": choices("fidelity", "root-fidelity", "observable"),
+    "visible_observable": choice("ZII", "ZZZ", "XYZ"),
+    "target_draws": integer(1),
+    "fd_steps": reals(0.0, 1.0, open_min=True),
+    "fd_instances": integer(1),
+    "fd_n_hidden": integers(1, 14),
 }
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
@@ -190,6 +198,30 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "extended": dict(seed=2021, samples=1000000, n_qubits=[1, 2, 3, 4, 6, 8, 10, 12, 14],
                          observable="Z", eps_points=200, quote_qubits=10, quote_eps=0.1,
                          chunk_size=1000),
+    },
+    "unitary-plateau": {
+        "quick": dict(seed=2021, instances=40, n_visible=3, n_hidden=[1, 2, 3],
+                      n_hidden_beyond=[1, 2, 3, 4], theta_std=1.0, onsite_var=0.01,
+                      offsite_var=1.0, models=["unitary", "unitary-random-order"],
+                      objectives=["fidelity", "root-fidelity", "observable"],
+                      visible_observable="ZII", target_draws=3,
+                      fd_steps=[1e-1, 1e-3, 1e-5, 1e-7], fd_instances=2, fd_n_hidden=[1, 2],
+                      chunk_size=100),
+        "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
+                      n_hidden_beyond=[1, 2, 3, 4, 5, 6, 7], theta_std=1.0, onsite_var=0.01,
+                      offsite_var=1.0, models=["unitary", "unitary-random-order"],
+                      objectives=["fidelity", "root-fidelity", "observable"],
+                      visible_observable="ZII", target_draws=20,
+                      fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9],
+                      fd_instances=20, fd_n_hidden=[1, 4], chunk_size=100),
+        "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
+                         n_hidden_beyond=[1, 2, 3, 4, 5, 6, 7, 8], theta_std=1.0,
+                         onsite_var=0.01, offsite_var=1.0,
+                         models=["unitary", "unitary-random-order"],
+                         objectives=["fidelity", "root-fidelity", "observable"],
+                         visible_observable="ZII", target_draws=50,
+                         fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9],
+                         fd_instances=20, fd_n_hidden=[1, 4, 7], chunk_size=100),
     },
 }
 
