@@ -54,7 +54,7 @@ CHUNK_AMPLITUDES = 2**15
 
 @dataclass(frozen=True)
 class GateSet:
-    """Precomputed data to apply the rotations :math:`e^{-itP_k}` of a list of Pauli labels.
+    r"""Precomputed data to apply the rotations :math:`e^{-itP_k}` of a list of Pauli labels.
 
     Attributes
     ----------

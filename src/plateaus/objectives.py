@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .measures import fidelity
 
 _HERMITIAN_ATOL = 1e-10
 
@@ -123,29 +122,40 @@ class Fidelity(Objective):
     r"""Uhlmann fidelity to a fixed target, :math:`F(\rho_v, \sigma) = (\mathrm{Tr}\sqrt{\sqrt\sigma\rho_v\sqrt\sigma})^2`.
 
     The objective of Fig. 3(b) (there :math:`\sigma = e^{-H}/Z` a thermal state of a random
-    2-local Hamiltonian on the visible qubits). The value is :func:`plateaus.measures.fidelity`.
+    2-local Hamiltonian on the visible qubits).
 
-    Derivative. With :math:`M = \sqrt\sigma\rho\sqrt\sigma` and
-    :math:`F = (\mathrm{Tr}\sqrt M)^2`,
-    :math:`d\,\mathrm{Tr}\sqrt M = \tfrac12\mathrm{Tr}(M^{-1/2} dM)`, so
+    Value. With :math:`M = \sqrt\sigma\rho\sqrt\sigma = W\mathrm{diag}(m)W^\dagger`,
+    :math:`F = (\sum_i \sqrt{m_i})^2` over the eigenvalues above ``rtol`` times the largest
+    (the support of :math:`M`), clipped to :math:`[0, 1]`. This equals
+    :func:`plateaus.measures.fidelity` (:math:`\|\sqrt\rho\sqrt\sigma\|_1^2`) to round-off
+    for full-rank states, and is used instead of it because the square root of a
+    rank-deficient :math:`\rho_v` turns the :math:`\sim\epsilon` round-off of its zero
+    eigenvalues into :math:`\sim\sqrt\epsilon \approx 10^{-8}` errors of the value. The
+    visible state of a network with fewer hidden than visible qubits has rank
+    :math:`\le D_h < D_v` (Fig. 3(b) at :math:`n_h = 1, 2`), and finite differences of such
+    values with step :math:`10^{-5}` would be wrong by :math:`\sim 10^{-3}`; with the cut-off
+    the value is smooth and consistent with :meth:`derivative`.
+
+    Derivative. :math:`d\,\mathrm{Tr}\sqrt M = \tfrac12\mathrm{Tr}(M^{-1/2} dM)` and
+    :math:`dM = \sqrt\sigma\,d\rho\,\sqrt\sigma`, so
 
     .. math::
 
         dF = \sqrt F\,\mathrm{Tr}\!\left(M^{-1/2}\sqrt\sigma\,d\rho\,\sqrt\sigma\right),
         \qquad G = \sqrt F\,\sqrt\sigma\,M^{-1/2}\sqrt\sigma ,
 
-    with :math:`M^{-1/2}` the pseudo-inverse square root on the support of :math:`M`
-    (eigenvalues above ``rtol`` times the largest).
+    with :math:`M^{-1/2}` the pseudo-inverse square root on the support of :math:`M`.
 
     Rank-deficient states. The value stays correct and in :math:`[0, 1]` for any pair of
     states. If :math:`\sigma` is rank-deficient and :math:`\rho_v` has full rank, :math:`M` has
     the rank of :math:`\sigma` and :math:`F` is smooth: :math:`G` is its exact derivative. If
-    :math:`\rho_v` is rank-deficient (e.g. pure, a network without hidden qubits), :math:`F` is
-    not differentiable in directions that raise the rank (it grows like a square root there);
-    :math:`G` is then the derivative of the restriction to the support of :math:`M`, which is
-    exact for perturbations that keep the rank, such as :math:`d\rho = |d\psi\rangle\langle\psi|
-    + |\psi\rangle\langle d\psi|` of a pure state (then :math:`G = \sigma|\psi\rangle\langle\psi|
-    \sigma / \langle\psi|\sigma|\psi\rangle`).
+    :math:`\rho_v` is rank-deficient (pure, or any network with :math:`n_h < n_v`), :math:`F`
+    is not differentiable in directions that raise the rank (it grows like
+    :math:`\sqrt{|t|}` there); :math:`G` is the derivative of the restriction to the support
+    of :math:`M`, which is exact along perturbations that keep the rank, as every
+    perturbation of a network's parameters does (:math:`\rho_v = \Psi\Psi^\dagger` with
+    :math:`\Psi` of size :math:`D_v\times D_h`). For a pure state,
+    :math:`G = \sigma|\psi\rangle\langle\psi|\sigma / \langle\psi|\sigma|\psi\rangle`.
 
     Parameters
     ----------
@@ -153,13 +163,16 @@ class Fidelity(Objective):
         Density matrix :math:`\sigma`: Hermitian, positive semidefinite, trace 1
         (``ValueError`` naming ``target`` otherwise).
     rtol : float
-        Relative eigenvalue cut-off defining the supports of :math:`\sigma` and :math:`M`.
+        Relative eigenvalue cut-off defining the supports of :math:`\sigma` and :math:`M`
+        (default ``1e-12``, four orders above the round-off of ``eigh``; an eigenvalue of
+        :math:`M` below it would add at most :math:`10^{-6}\sqrt{\max m}` to
+        :math:`\mathrm{Tr}\sqrt M`).
     """
 
     def __init__(self, target, rtol: float = 1e-12):
         self.target = _check_density("target", target)
         self.dim = self.target.shape[0]
-        if not (isinstance(rtol, (float, int)) and 0 < rtol < 1):
+        if isinstance(rtol, bool) or not isinstance(rtol, (float, int)) or not 0 < rtol < 1:
             raise ValueError(f"rtol must be a float in (0, 1), got {rtol!r}")
         self.rtol = float(rtol)
         w, v = np.linalg.eigh(self.target)
@@ -174,24 +187,30 @@ class Fidelity(Objective):
             )
         return super()._check_rho(rho_v)
 
+    def _spectrum(self, rho_v):
+        """Eigen-decomposition of M on its support: (eigenvectors, sqrt m, 1/sqrt m) (0 off it)."""
+        s = self.sqrt_target
+        m = s @ rho_v @ s
+        w, v = np.linalg.eigh(0.5 * (m + _dagger(m)))
+        keep = w > self.rtol * np.maximum(w[..., -1:], 0.0)
+        keep &= w > 0
+        root = np.sqrt(np.where(keep, w, 0.0))
+        inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)
+        return v, root, inv_root
+
     def value(self, rho_v) -> np.ndarray:
         """Uhlmann fidelity, shape ``rho_v.shape[:-2]``, in [0, 1]."""
         rho_v = self._check_rho(rho_v)
-        return fidelity(rho_v, np.broadcast_to(self.target, rho_v.shape))
+        _, root, _ = self._spectrum(rho_v)
+        return np.clip(root.sum(axis=-1) ** 2, 0.0, 1.0)
 
     def derivative(self, rho_v) -> np.ndarray:
         r""":math:`G = \sqrt F\,\sqrt\sigma M^{-1/2}\sqrt\sigma`, shape ``rho_v.shape``."""
         rho_v = self._check_rho(rho_v)
+        v, root, inv_root = self._spectrum(rho_v)
         s = self.sqrt_target
-        m = s @ rho_v @ s
-        m = 0.5 * (m + _dagger(m))
-        w, v = np.linalg.eigh(m)
-        keep = w > self.rtol * w[..., -1:]
-        root = np.sqrt(np.where(keep, w, 0.0))
-        inv_root = np.where(keep, 1.0 / np.where(keep, root, 1.0), 0.0)
-        sqrt_f = root.sum(axis=-1)
         inner = (v * inv_root[..., None, :]) @ _dagger(v)
-        g = sqrt_f[..., None, None] * (s @ inner @ s)
+        g = root.sum(axis=-1)[..., None, None] * (s @ inner @ s)
         return 0.5 * (g + _dagger(g))
 
 

@@ -1,0 +1,396 @@
+"""The models of Section VI against dense, independent constructions (scipy.linalg.expm)."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+from numpy.testing import assert_allclose
+
+from plateaus.models import (
+    BoltzmannMachine,
+    UnitaryQNN,
+    gue_hamiltonians,
+    gue_states,
+    random_orders,
+    sample_couplings,
+)
+from plateaus.objectives import Fidelity, Observable
+from plateaus.terms import pauli_matrix, two_local_terms
+
+SIZES = [(1, 1), (2, 1), (1, 3), (3, 2)]  # (n_visible, n_hidden), n <= 5
+HAS_THERMAL = importlib.util.find_spec("plateaus.thermal") is not None
+
+
+def dense_state(labels, theta, order=None):
+    """prod_j expm(-i theta_k P_k) |0...0>, first term of ``order`` acting first."""
+    order = range(len(labels)) if order is None else order
+    psi = np.zeros(2 ** len(labels[0]), dtype=complex)
+    psi[0] = 1.0
+    for k in order:
+        psi = sla.expm(-1j * theta[k] * pauli_matrix(labels[k])) @ psi
+    return psi
+
+
+def dense_partial_trace(rho, d_v):
+    d_h = rho.shape[-1] // d_v
+    return np.einsum("ihjh->ij", rho.reshape(d_v, d_h, d_v, d_h))
+
+
+def dense_hamiltonian(J, labels):
+    return sum(j * pauli_matrix(label) for j, label in zip(J, labels))
+
+
+# --------------------------------------------------------------------------- unitary network
+
+
+class TestUnitaryQNN:
+    @pytest.fixture(params=SIZES, ids=lambda s: f"nv{s[0]}-nh{s[1]}")
+    def case(self, request):
+        n_v, n_h = request.param
+        qnn = UnitaryQNN(n_v, n_h)
+        rng = np.random.default_rng(200 + 10 * n_v + n_h)
+        return qnn, rng.normal(size=(3, qnn.n_params)), rng
+
+    def test_attributes(self):
+        qnn = UnitaryQNN(3, 2)
+        assert (qnn.n_visible, qnn.n_hidden, qnn.n_qubits) == (3, 2, 5)
+        assert qnn.terms == two_local_terms(5)
+        assert qnn.n_params == 3 * 5 + 9 * 10
+        assert (qnn.d_visible, qnn.d_hidden) == (8, 4)
+
+    def test_state_matches_dense_expm_product(self, case):
+        qnn, theta, _ = case
+        states = qnn.state(theta)
+        assert states.shape == (3, 2**qnn.n_qubits)
+        for b in range(3):
+            assert_allclose(states[b], dense_state(qnn.terms, theta[b]), rtol=0, atol=1e-12)
+
+    def test_state_with_random_order_per_instance(self, case):
+        qnn, theta, rng = case
+        orders = np.stack([rng.permutation(qnn.n_params) for _ in range(3)])
+        states = qnn.state(theta, order=orders)
+        for b in range(3):
+            assert_allclose(states[b], dense_state(qnn.terms, theta[b], orders[b]), atol=1e-12)
+
+    def test_state_with_one_order_for_all(self, case):
+        qnn, theta, rng = case
+        order = rng.permutation(qnn.n_params)
+        states = qnn.state(theta, order=order)
+        for b in range(3):
+            assert_allclose(states[b], dense_state(qnn.terms, theta[b], order), atol=1e-12)
+
+    def test_theta_belongs_to_its_term_whatever_the_order(self):
+        qnn = UnitaryQNN(1, 1)
+        theta = np.zeros(qnn.n_params)
+        k = qnn.terms.index("XI")
+        theta[k] = np.pi / 2  # exp(-i pi/2 X_0)|00> = -i|10>
+        order = np.random.default_rng(0).permutation(qnn.n_params)
+        assert_allclose(qnn.state(theta, order=order), [0, 0, -1j, 0], atol=1e-15)
+
+    def test_batched_equals_unbatched(self, case):
+        qnn, theta, rng = case
+        orders = np.stack([rng.permutation(qnn.n_params) for _ in range(3)])
+        states = qnn.state(theta, order=orders)
+        for b in range(3):
+            single = qnn.state(theta[b], order=orders[b])
+            assert single.shape == (2**qnn.n_qubits,)
+            assert_allclose(single, states[b], rtol=0, atol=1e-14)
+
+    def test_norm_preserved(self):
+        qnn = UnitaryQNN(2, 3)
+        theta = np.random.default_rng(1).uniform(0, 1, size=(50, qnn.n_params)) * 10
+        assert_allclose(np.linalg.norm(qnn.state(theta), axis=-1), 1.0, rtol=0, atol=1e-12)
+
+    def test_reduced_state_is_dense_partial_trace(self, case):
+        qnn, theta, _ = case
+        rho_v = qnn.reduced_state(theta)
+        assert rho_v.shape == (3, qnn.d_visible, qnn.d_visible)
+        for b in range(3):
+            psi = dense_state(qnn.terms, theta[b])
+            ref = dense_partial_trace(np.outer(psi, psi.conj()), qnn.d_visible)
+            assert_allclose(rho_v[b], ref, rtol=0, atol=1e-12)
+        assert_allclose(np.trace(rho_v, axis1=1, axis2=2), 1.0, atol=1e-12)
+
+    def test_no_hidden_qubits_gives_a_pure_visible_state(self):
+        qnn = UnitaryQNN(2, 0)
+        rho = qnn.reduced_state(np.random.default_rng(2).normal(size=qnn.n_params))
+        assert_allclose(np.trace(rho @ rho).real, 1.0, atol=1e-12)
+
+
+class TestUnitaryQNNValidation:
+    @pytest.fixture
+    def qnn(self):
+        return UnitaryQNN(2, 1)
+
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            ({"n_visible": 0, "n_hidden": 1}, "n_visible"),
+            ({"n_visible": 2.0, "n_hidden": 1}, "n_visible"),
+            ({"n_visible": True, "n_hidden": 1}, "n_visible"),
+            ({"n_visible": 2, "n_hidden": -1}, "n_hidden"),
+            ({"n_visible": 2, "n_hidden": 1.5}, "n_hidden"),
+            ({"n_visible": 2, "n_hidden": 1, "terms": ("XY",)}, "terms"),
+            ({"n_visible": 2, "n_hidden": 1, "terms": ()}, "terms"),
+            ({"n_visible": 2, "n_hidden": 1, "terms": "XYZ"}, "terms"),
+        ],
+    )
+    def test_constructor(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            UnitaryQNN(**kwargs)
+
+    @pytest.mark.parametrize(
+        "theta, match",
+        [
+            (np.zeros(5), r"theta has shape \(5,\); expected \(36,\)"),
+            (np.zeros((2, 35)), "theta has shape"),
+            (np.zeros((2, 3, 36)), "theta has shape"),
+            (np.full(36, np.nan), "theta must be finite"),
+            (np.full(36, np.inf), "theta must be finite"),
+            (np.zeros(36, dtype=complex), "theta must be real"),
+            (np.array(["a"] * 36), "theta must be a real numeric array"),
+        ],
+    )
+    def test_theta(self, qnn, theta, match):
+        for call in (qnn.state, qnn.reduced_state):
+            with pytest.raises(ValueError, match=match):
+                call(theta)
+        with pytest.raises(ValueError, match=match):
+            qnn.gradient(theta, Observable(np.eye(4)))
+
+    @pytest.mark.parametrize(
+        "order, match",
+        [
+            (np.arange(35), r"order has shape \(35,\)"),
+            (np.zeros(36, dtype=int), "permutations"),
+            (np.arange(36.0), "integer"),
+            (np.tile(np.arange(36), (3, 1)), r"order has shape \(3, 36\); expected \(2, 36\)"),
+            (np.arange(36)[None, None], "order has shape"),
+        ],
+    )
+    def test_order(self, qnn, order, match):
+        theta = np.zeros((2, 36))
+        with pytest.raises(ValueError, match=match):
+            qnn.state(theta, order=order)
+        with pytest.raises(ValueError, match=match):
+            qnn.gradient(theta, Observable(np.eye(4)), order=order)
+
+    def test_per_instance_orders_need_batched_theta(self, qnn):
+        with pytest.raises(ValueError, match="order has shape"):
+            qnn.state(np.zeros(36), order=np.tile(np.arange(36), (2, 1)))
+
+    def test_unknown_method(self, qnn):
+        with pytest.raises(ValueError, match="method must be one of .* got 'backprop'"):
+            qnn.gradient(np.zeros(36), Observable(np.eye(4)), method="backprop")
+
+    @pytest.mark.parametrize("step", [0.0, -1e-3, np.nan, "1e-5"])
+    def test_step(self, qnn, step):
+        with pytest.raises(ValueError, match="step"):
+            qnn.gradient(np.zeros(36), Observable(np.eye(4)), method="finite-difference", step=step)
+
+    def test_objective(self, qnn):
+        with pytest.raises(ValueError, match="objective acts on 2-dimensional"):
+            qnn.gradient(np.zeros(36), Observable(np.eye(2)))
+        with pytest.raises(ValueError, match="objective must have value"):
+            qnn.gradient(np.zeros(36), object())
+
+
+class TestRandomOrders:
+    def test_rows_are_permutations_and_reproducible(self):
+        orders = random_orders(20, 5, seed=1)
+        assert orders.shape == (5, 20)
+        assert_allclose(np.sort(orders, axis=1), np.tile(np.arange(20), (5, 1)))
+        assert_allclose(random_orders(20, 5, seed=1), orders)
+        assert not np.array_equal(orders[0], orders[1])
+
+    def test_one_seed_per_instance_does_not_depend_on_the_batch(self):
+        seeds = np.random.SeedSequence(42).spawn(4)
+        all_four = random_orders(10, 4, seed=seeds)
+        assert_allclose(random_orders(10, 1, seed=[seeds[2]])[0], all_four[2])
+
+    def test_method_and_validation(self):
+        qnn = UnitaryQNN(1, 1)
+        assert qnn.random_orders(3, seed=0).shape == (3, qnn.n_params)
+        with pytest.raises(ValueError, match="seed holds 2 seeds"):
+            random_orders(10, 3, seed=[1, 2])
+        with pytest.raises(ValueError, match="size"):
+            random_orders(10, 0, seed=1)
+
+
+# --------------------------------------------------------------------------- Boltzmann machine
+
+
+class TestBoltzmannMachine:
+    @pytest.fixture
+    def qbm(self):
+        return BoltzmannMachine(2, 2)
+
+    @pytest.fixture
+    def couplings(self, qbm):
+        return qbm.sample_couplings(3, seed=11)
+
+    def test_hamiltonian_is_dense_sum(self, qbm, couplings):
+        h = qbm.hamiltonian(couplings)
+        assert h.shape == (3, 16, 16)
+        for b in range(3):
+            assert_allclose(h[b], dense_hamiltonian(couplings[b], qbm.terms), atol=1e-13)
+
+    def test_density_matrix_matches_expm(self, qbm, couplings):
+        rho = qbm.density_matrix(couplings)
+        for b in range(3):
+            ref = sla.expm(-dense_hamiltonian(couplings[b], qbm.terms))
+            assert_allclose(rho[b], ref / np.trace(ref), rtol=0, atol=1e-12)
+        assert_allclose(qbm.density_matrix(couplings[1]), rho[1], atol=1e-15)
+
+    def test_stable_at_large_norm(self, qbm, couplings):
+        big = 1e3 * couplings
+        with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+            rho = qbm.density_matrix(big)
+        assert np.all(np.isfinite(rho))
+        assert_allclose(np.trace(rho, axis1=1, axis2=2), 1.0, atol=1e-12)
+        # essentially the projector on the ground state of H
+        e, v = np.linalg.eigh(qbm.hamiltonian(big))
+        ground = np.einsum("bi,bj->bij", v[:, :, 0], v[:, :, 0].conj())
+        gap = (e[:, 1] - e[:, 0]).min()
+        assert gap > 0.05  # so exp(-gap) is negligible
+        assert_allclose(rho, ground, atol=1e-12)
+
+    def test_reduced_state(self, qbm, couplings):
+        rho_v = qbm.reduced_state(couplings)
+        rho = qbm.density_matrix(couplings)
+        for b in range(3):
+            assert_allclose(rho_v[b], dense_partial_trace(rho[b], 4), atol=1e-14)
+
+    def test_normalise_gives_unit_operator_norm(self, qbm, couplings):
+        J = qbm.normalise(couplings)
+        norms = np.linalg.norm(qbm.hamiltonian(J), ord=2, axis=(1, 2))
+        assert_allclose(norms, 1.0, rtol=1e-12)
+        scale = np.linalg.norm(qbm.hamiltonian(couplings), ord=2, axis=(1, 2))
+        assert_allclose(J * scale[:, None], couplings, rtol=1e-12)
+        assert_allclose(qbm.normalise(couplings[0]), J[0], rtol=1e-14)
+
+    def test_normalise_rejects_zero(self, qbm):
+        with pytest.raises(ValueError, match="J gives H"):
+            qbm.normalise(np.zeros((2, qbm.n_params)))
+
+    def test_validation(self, qbm):
+        with pytest.raises(ValueError, match=r"J has shape \(3,\)"):
+            qbm.density_matrix(np.zeros(3))
+        with pytest.raises(ValueError, match="J must be finite"):
+            qbm.density_matrix(np.full(qbm.n_params, np.nan))
+        with pytest.raises(ValueError, match="n_hidden"):
+            BoltzmannMachine(2, -1)
+        with pytest.raises(ValueError, match="n_visible"):
+            BoltzmannMachine(0, 2)
+
+    @pytest.mark.skipif(not HAS_THERMAL, reason="plateaus.thermal not written yet")
+    def test_gradient_delegates_to_thermal(self, qbm, couplings):
+        J = qbm.normalise(couplings)
+        sigma = BoltzmannMachine(2, 0).density_matrix(sample_couplings(2, 1, seed=3)[0])
+        obj = Fidelity(sigma)
+        grad = qbm.gradient(J, obj)
+        assert grad.shape == J.shape
+        h = 1e-5
+        for k in (0, 7, qbm.n_params - 1):
+            e = np.zeros(qbm.n_params)
+            e[k] = h
+            plus, minus = qbm.reduced_state(J + e), qbm.reduced_state(J - e)
+            fd = (obj.value(plus) - obj.value(minus)) / (2 * h)
+            assert_allclose(grad[:, k], fd, rtol=1e-6, atol=1e-10)
+        assert_allclose(qbm.gradient(J[0], obj), grad[0], atol=1e-14)
+
+    @pytest.mark.skipif(not HAS_THERMAL, reason="plateaus.thermal not written yet")
+    def test_sensitivity_delegates_to_thermal(self, qbm, couplings):
+        J = qbm.normalise(couplings)
+        sens = qbm.sensitivity(J)
+        assert sens.shape == J.shape
+        eps = 1e-6
+        for k in (1, 20):
+            e = np.zeros(qbm.n_params)
+            e[k] = eps
+            diff = qbm.reduced_state(J + e) - qbm.reduced_state(J - e)
+            fd = 0.5 * np.abs(np.linalg.eigvalsh(diff)).sum(axis=-1) / (2 * eps)
+            assert_allclose(sens[:, k], fd, rtol=1e-6)
+
+
+class TestSampleCouplings:
+    def test_variances_of_onsite_and_offsite_terms(self):
+        J = sample_couplings(3, 20000, seed=5)
+        labels = two_local_terms(3)
+        onsite = np.array([sum(c != "I" for c in label) == 1 for label in labels])
+        assert onsite.sum() == 9
+        # standard error of a sample variance ~ var * sqrt(2/N) = 1%
+        assert_allclose(J[:, onsite].var(axis=0), 0.01, rtol=0.05)
+        assert_allclose(J[:, ~onsite].var(axis=0), 1.0, rtol=0.05)
+        assert_allclose(J.mean(axis=0), 0.0, atol=0.03)
+
+    def test_reproducible_and_method(self):
+        qbm = BoltzmannMachine(1, 1)
+        assert_allclose(qbm.sample_couplings(4, seed=2), sample_couplings(qbm.terms, 4, seed=2))
+        assert_allclose(sample_couplings(2, 4, np.random.default_rng(2)), sample_couplings(2, 4, 2))
+
+    def test_validation(self):
+        with pytest.raises(ValueError, match="offsite_var"):
+            sample_couplings(2, 3, seed=0, offsite_var=-1.0)
+        with pytest.raises(ValueError, match="size"):
+            sample_couplings(2, 2.5, seed=0)
+
+
+# --------------------------------------------------------------------------- GUE
+
+
+@pytest.fixture(scope="module")
+def gue_spectra():
+    """Eigenvalues of 100 GUE matrices of dimension 64."""
+    return np.linalg.eigvalsh(gue_hamiltonians(6, 100, seed=2021))
+
+
+class TestGUE:
+
+    def test_hamiltonians_are_hermitian(self):
+        h = gue_hamiltonians(3, 4, seed=0)
+        assert h.shape == (4, 8, 8)
+        assert_allclose(h, np.conj(np.swapaxes(h, 1, 2)), atol=0)
+
+    def test_semicircle_moments(self, gue_spectra):
+        spectra = gue_spectra
+        # semicircle on [-2, 2]: mean 0, variance 1, fourth moment 2 (+1/D^2 at finite D)
+        assert abs(spectra.mean()) < 0.02
+        assert_allclose((spectra**2).mean(), 1.0, rtol=0.02)
+        assert_allclose((spectra**4).mean(), 2.0 + 1 / 64**2, rtol=0.05)
+        assert np.mean(np.abs(spectra) > 2.2) < 1e-3
+
+    def test_level_spacing_ratio(self, gue_spectra):
+        spectra = gue_spectra
+        s = np.diff(spectra, axis=1)
+        r = np.minimum(s[:, 1:], s[:, :-1]) / np.maximum(s[:, 1:], s[:, :-1])
+        # GUE <r> = 0.5996 (Atas et al. 2013); Poisson 0.386, GOE 0.536
+        assert_allclose(r.mean(), 0.5996, atol=0.01)
+
+    def test_states_are_normalised_evolutions(self):
+        states = gue_states(4, 6, seed=3)
+        hams = gue_hamiltonians(4, 6, seed=3)
+        assert states.shape == (6, 16)
+        assert_allclose(np.linalg.norm(states, axis=1), 1.0, atol=1e-13)
+        for b in range(6):
+            assert_allclose(states[b], sla.expm(-10j * hams[b])[:, 0], atol=1e-11)
+        assert_allclose(gue_states(4, 2, seed=3, t=0.0), np.eye(16)[[0, 0]], atol=1e-13)
+
+    def test_reproducible_and_prefix_stable(self, monkeypatch):
+        import plateaus.models as models
+
+        full = gue_states(3, 5, seed=7)
+        assert_allclose(gue_states(3, 5, seed=7), full, atol=0)
+        assert_allclose(gue_states(3, 2, seed=7), full[:2], atol=1e-14)
+        monkeypatch.setattr(models, "_GUE_CHUNK_AMPLITUDES", 2 * 64)  # two matrices per chunk
+        assert_allclose(gue_states(3, 5, seed=7), full, atol=1e-14)
+
+    def test_validation(self):
+        with pytest.raises(ValueError, match="n_qubits"):
+            gue_states(0, 3, seed=0)
+        with pytest.raises(ValueError, match="size"):
+            gue_states(2, 0, seed=0)
+        with pytest.raises(ValueError, match="t must be"):
+            gue_states(2, 3, seed=0, t=np.inf)
