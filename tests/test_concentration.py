@@ -1,0 +1,168 @@
+"""Lemma 5: the exact law of a Pauli expectation on Haar states, its moments, the bounds.
+
+Oracles: numpy's own Beta sampler, numerical integration of the density, sampled Haar states,
+dense Pauli matrices, and the inequalities themselves on a grid of sizes and thresholds.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import integrate
+
+import plateaus as pl
+from plateaus.experiments import concentration as cc
+
+
+class TestExactTail:
+    def test_qubit_is_uniform(self):
+        # D = 2: <Z> of a Haar qubit is uniform on [-1, 1] (Archimedes), so Pr[|f| >= e] = 1 - e.
+        eps = np.linspace(0.05, 0.95, 7)
+        assert_allclose(cc.exact_tail(2, eps), 1 - eps, atol=1e-14)
+
+    @pytest.mark.parametrize("dim", [4, 16, 64])
+    def test_against_numpy_beta_sampler(self, dim):
+        x = np.random.default_rng(dim).beta(dim / 2, dim / 2, 400_000)
+        f = 2 * x - 1
+        for eps in (0.1, 0.3, 0.5):
+            p = cc.exact_tail(dim, eps)
+            emp = np.mean(np.abs(f) >= eps)
+            assert abs(emp - p) <= 5 * np.sqrt(p * (1 - p) / f.size) + 1e-6
+
+    @pytest.mark.parametrize("dim,eps", [(8, 0.3), (32, 0.5), (256, 0.4)])
+    def test_against_integrated_density(self, dim, eps):
+        tail, _ = integrate.quad(lambda t: 2 * cc.exact_density(dim, t), eps, 1, epsabs=1e-300, epsrel=1e-10)
+        assert_allclose(cc.exact_tail(dim, eps), tail, rtol=1e-7)
+
+    def test_deep_tail_is_positive_and_monotone(self):
+        t = cc.exact_tail(4096, np.linspace(0.05, 0.5, 10))
+        assert (t > 0).all() and (np.diff(t) < 0).all()
+        assert t[-1] < 1e-200
+
+    def test_beyond_one_is_zero(self):
+        assert cc.exact_tail(8, 1.5) == 0
+
+    @pytest.mark.parametrize("dim", [1, 3, 0, 6.5])
+    def test_bad_dim(self, dim):
+        with pytest.raises(ValueError, match="dim"):
+            cc.exact_tail(dim, 0.1)
+
+    def test_bad_eps(self):
+        with pytest.raises(ValueError, match="eps"):
+            cc.exact_tail(4, 0.0)
+
+
+class TestExactDensity:
+    @pytest.mark.parametrize("dim", [2, 4, 10, 128])
+    def test_normalised(self, dim):
+        total, _ = integrate.quad(lambda t: cc.exact_density(dim, t), -1, 1)
+        assert_allclose(total, 1, rtol=1e-9)
+
+    def test_qubit_is_flat(self):
+        assert_allclose(cc.exact_density(2, [-0.9, 0.0, 0.7]), 0.5, atol=1e-15)
+
+
+class TestExactVariance:
+    @pytest.mark.parametrize("dim", [2, 8, 64])
+    def test_against_integrated_density(self, dim):
+        var, _ = integrate.quad(lambda t: t**2 * cc.exact_density(dim, t), -1, 1)
+        assert_allclose(cc.exact_variance(dim), var, rtol=1e-9)
+
+    @pytest.mark.parametrize("label,n", [("Z", 4), ("XY", 5), ("YZX", 3)])
+    def test_against_haar_states(self, label, n):
+        # Any non-identity Pauli on the visible qubits: E f = 0, Var f = 1/(D+1).
+        f = cc.pauli_expectations(pl.haar_states(n, 40_000, 9), label)
+        dim = 2**n
+        fourth = 3 / ((dim + 1) * (dim + 3))
+        se_var = np.sqrt((fourth - 1 / (dim + 1) ** 2) / f.size)
+        assert abs(f.mean()) < 5 * np.sqrt(1 / (dim + 1) / f.size)
+        assert abs(f.var() - 1 / (dim + 1)) < 5 * se_var
+
+
+class TestPauliExpectations:
+    def test_against_dense(self, rng):
+        psi = pl.haar_states(3, 5, rng)
+        dense = np.kron(pl.pauli_matrix("XZ"), np.eye(2))
+        expected = np.einsum("bi,ij,bj->b", psi.conj(), dense, psi).real
+        assert_allclose(cc.pauli_expectations(psi, "XZ"), expected, atol=1e-14)
+
+    @pytest.mark.parametrize("bad", ["", "II", "ZQ", "ZZZZ"])
+    def test_bad_observable(self, bad):
+        with pytest.raises(ValueError, match="observable"):
+            cc.pauli_expectations(pl.haar_states(3, 1, 0), bad)
+
+
+class TestLipschitzConstant:
+    def test_value(self):
+        assert cc.lipschitz_constant() == 2.0
+        assert cc.lipschitz_constant(0.5) == 1.0
+
+    def test_holds_on_random_pairs(self, rng):
+        a, b = pl.haar_states(4, 2000, rng), pl.haar_states(4, 2000, rng)
+        # Include close pairs, where the ratio is largest.
+        c = a + 1e-3 * (b - a)
+        c /= np.linalg.norm(c, axis=1, keepdims=True)
+        for x, y in ((a, b), (a, c)):
+            ratio = np.abs(cc.pauli_expectations(x, "Z") - cc.pauli_expectations(y, "Z")) / np.linalg.norm(x - y, axis=1)
+            assert ratio.max() <= 2 + 1e-9
+
+    def test_attained(self):
+        # At psi = (|0> + |1>)/sqrt 2 (<Z> = 0), moving towards |0> changes <Z> at rate 2.
+        psi = np.array([[1, 1]]) / np.sqrt(2)
+        phi = np.array([[np.cos(np.pi / 4 - 1e-6), np.sin(np.pi / 4 - 1e-6)]])
+        ratio = abs(cc.pauli_expectations(psi, "Z") - cc.pauli_expectations(phi, "Z")) / np.linalg.norm(psi - phi)
+        assert_allclose(ratio, 2, rtol=1e-5)
+
+    def test_bad(self):
+        with pytest.raises(ValueError, match="eta"):
+            cc.lipschitz_constant(-1)
+
+
+class TestBounds:
+    dims = 2 ** np.arange(1, 15)
+    eps = np.linspace(0.01, 0.99, 99)
+
+    @pytest.mark.parametrize("bound", [cc.chebyshev_bound, cc.levy_bound_hlw, cc.levy_bound_curvature])
+    def test_every_bound_holds_against_the_exact_law(self, bound):
+        d, e = np.meshgrid(self.dims, self.eps)
+        assert (bound(d, e) >= cc.exact_tail(d, e)).all()
+
+    def test_closed_forms(self):
+        assert_allclose(cc.chebyshev_bound(64, 0.5), 4 / 65)
+        assert_allclose(cc.levy_bound_hlw(2**20, 0.5), 2 * np.exp(-2 * 2**20 * 0.25 / (9 * np.pi**3 * 4)))
+        assert_allclose(cc.levy_bound_curvature(128, 0.2), 2 * np.exp(-127 * 0.04 / 4))
+
+    def test_hlw_is_vacuous_below_its_crossover(self):
+        x = cc.hlw_crossover()
+        assert cc.levy_bound_hlw(256, 1.0) == 1.0  # D eps^2 = 256 < 387
+        c = 2 / (9 * np.pi**3 * 4)
+        assert_allclose(2 * np.exp(-c * x["nontrivial"]), 1, rtol=1e-12)
+        assert_allclose(2 * np.exp(-c * x["beats_chebyshev"]), 1 / x["beats_chebyshev"], rtol=1e-9)
+        assert x["beats_chebyshev"] > x["nontrivial"]
+
+
+class TestTailTable:
+    def test_counts(self):
+        values = np.array([0.05, -0.2, 0.35, -0.6, 0.9])
+        t = cc.tail_table(values, 3, np.array([0.1, 0.35, 0.95]))
+        assert t["count"].tolist() == [4, 3, 0]
+        assert_allclose(t["tail_empirical"], [0.8, 0.6, 0.0])
+        assert (t["dim"] == 8).all() and set(cc.COLUMNS) <= set(t.columns)
+
+    def test_wilson_interval(self):
+        df = pd.DataFrame({"samples": [100, 100, 1000], "tail_empirical": [0.0, 0.5, 0.01]})
+        lo, hi = cc.wilson_interval(df)
+        assert (lo >= 0).all() and (hi <= 1).all()
+        assert (lo <= df["tail_empirical"]).all() and (hi >= df["tail_empirical"]).all()
+
+
+class TestSampleExpectations:
+    def test_independent_of_chunk_size(self):
+        a = cc.sample_expectations(3, 50, 4, chunk_size=7)
+        b = cc.sample_expectations(3, 50, 4, chunk_size=50)
+        assert_allclose(a, b, atol=0)
+
+    def test_observable_too_large(self):
+        with pytest.raises(ValueError, match="more than n_qubits"):
+            cc.sample_expectations(2, 10, 0, observable="ZZZ")
