@@ -170,6 +170,8 @@ RULES: dict[str, Rule] = {
     "fd_steps": reals(0.0, 1.0, open_min=True),
     "fd_instances": integer(1),
     "fd_n_hidden": integers(1, 14),
+    # boltzmann-plateau
+    "betas": reals(0.0, open_min=True),
 }
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
@@ -222,6 +224,18 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                          visible_observable="ZII", target_draws=50,
                          fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9],
                          fd_instances=20, fd_n_hidden=[1, 4, 7], chunk_size=100),
+    },    "boltzmann-plateau": {
+        "quick": dict(seed=2021, instances=20, n_visible=3, n_hidden=[1, 2, 3], onsite_var=0.01,
+                      offsite_var=1.0, fd_instances=2, fd_steps=[1e-2, 1e-4, 1e-6],
+                      betas=[1.0, 10.0], chunk_size=50),
+        "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
+                      onsite_var=0.01, offsite_var=1.0, fd_instances=10,
+                      fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], betas=[1.0, 10.0],
+                      chunk_size=50),
+        "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
+                         onsite_var=0.01, offsite_var=1.0, fd_instances=10,
+                         fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], betas=[1.0, 10.0],
+                         chunk_size=25),
     },
 }
 
