@@ -184,21 +184,39 @@ def _combine(results: list) -> pd.DataFrame | np.ndarray:
 
 
 def _progress_bar(progress: bool | None, total: int, desc: str):
-    """A tqdm bar over chunks, written to the process's own stderr (``sys.__stderr__``).
+    """A tqdm bar over chunks, never written into a notebook page.
 
-    Inside a papermill kernel that is the terminal that runs ``make``, not the notebook, so
-    the bar is seen while a chapter runs and never lands on a page. ``progress=None`` means
-    "if ``PLATEAUS_PROGRESS`` is set", which the command line does.
+    ``progress=None`` follows the environment variable ``PLATEAUS_PROGRESS``: unset or empty
+    means no bar; a path means append the bar to that file (the chapter runner tails it onto
+    the terminal while papermill executes, because ipykernel forwards even the process's own
+    stderr into the notebook); any other value means ``sys.__stderr__``.
     """
     import sys
 
     from tqdm import tqdm
 
+    target = os.environ.get("PLATEAUS_PROGRESS", "")
     if progress is None:
-        progress = bool(os.environ.get("PLATEAUS_PROGRESS"))
-    if progress and sys.__stderr__ is not None:
-        return tqdm(total=total, desc=desc, unit="chunk", file=sys.__stderr__, mininterval=1.0)
-    return tqdm(total=total, desc=desc, unit="chunk", disable=True)
+        progress = bool(target)
+    if not progress:
+        return tqdm(total=total, desc=desc, unit="chunk", disable=True)
+    if target and os.path.isfile(target):
+        stream = open(target, "a", buffering=1)
+        bar = tqdm(total=total, desc=desc, unit="chunk", file=stream, mininterval=1.0, ascii=True)
+        bar.close = _closing(bar.close, stream)
+        return bar
+    return tqdm(total=total, desc=desc, unit="chunk", file=sys.__stderr__, mininterval=1.0)
+
+
+def _closing(close, stream):
+    def both(*args, **kwargs):
+        try:
+            return close(*args, **kwargs)
+        finally:
+            stream.write("\n")
+            stream.close()
+
+    return both
 
 
 def _run_joblib(func, chunks, kwargs, n_jobs, bar):

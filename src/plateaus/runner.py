@@ -8,11 +8,13 @@ see. ``jupyter-book build`` then renders the staged notebooks without running a 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -90,10 +92,10 @@ def execute_chapter(
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     target = out_dir / f"{name}.ipynb"
-    env_before = os.environ.get("PLATEAUS_DATA")
+    env_before = {k: os.environ.get(k) for k in ("PLATEAUS_DATA", "PLATEAUS_PROGRESS")}
     os.environ["PLATEAUS_DATA"] = str(data_dir.resolve())
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _progress_echo(Path(tmp) / "progress.log"):
         raw = Path(tmp) / f"{name}.ipynb"
         executed = Path(tmp) / f"{name}.executed.ipynb"
         nbformat.write(notebook, raw)
@@ -110,10 +112,11 @@ def execute_chapter(
         except papermill.PapermillExecutionError as err:
             raise ChapterError(f"chapter {name!r} at scale {scale!r} failed: {err}") from None
         finally:
-            if env_before is None:
-                os.environ.pop("PLATEAUS_DATA", None)
-            else:
-                os.environ["PLATEAUS_DATA"] = env_before
+            for key, value in env_before.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         result = nbformat.read(executed, as_version=4)
         _check_outputs(name, result)
         _hide_parameters(result)
@@ -121,6 +124,39 @@ def execute_chapter(
         shutil.move(executed, target)  # the staged notebook appears whole or not at all
     print(f"executed {name} at scale={scale} in {time.perf_counter() - start:.1f} s -> {target}")
     return target
+
+
+@contextlib.contextmanager
+def _progress_echo(log: Path):
+    """While a chapter runs, copy the ensembles' progress bars from ``log`` to the terminal.
+
+    Only when progress is asked for (``PLATEAUS_PROGRESS`` set, as the command line does):
+    the kernel appends its tqdm bars to ``log`` (see :func:`plateaus.parallel.map_instances`).
+    """
+    if not os.environ.get("PLATEAUS_PROGRESS"):
+        yield
+        return
+    log.touch()
+    os.environ["PLATEAUS_PROGRESS"] = str(log)
+    done = threading.Event()
+
+    def echo():
+        with open(log) as stream:
+            while not done.is_set():
+                chunk = stream.read()
+                if chunk:
+                    sys.stderr.write(chunk)
+                    sys.stderr.flush()
+                done.wait(0.5)
+            sys.stderr.write(stream.read())
+
+    thread = threading.Thread(target=echo, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _check_outputs(name: str, nb) -> None:
