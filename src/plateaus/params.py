@@ -151,6 +151,11 @@ RULES: dict[str, Rule] = {
     "theta_std": real(0.0, open_min=True),
     "models": choices("haar", "gue", "unitary", "unitary-random-order", "boltzmann"),
     "chunk_size": integer(1),
+    # typicality
+    "boltzmann_n_hidden": integers(1, 14),
+    "theta_highs": reals(0.0, open_min=True),
+    "scan_n_hidden": integer(1, 14),
+    "scan_instances": integer(1),
     # area-volume
     "visible_sizes": integers(1, 6),
     "depths": integers(1, 200),
@@ -176,6 +181,27 @@ RULES: dict[str, Rule] = {
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
 CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
+    "typicality": {
+        "quick": dict(seed=2021, instances=60, n_visible=1, n_hidden=[2, 3, 4],
+                      boltzmann_n_hidden=[2, 3, 4], t=10.0, theta_low=0.0, theta_high=1.0,
+                      onsite_var=0.01, offsite_var=1.0,
+                      models=["haar", "gue", "unitary", "unitary-random-order", "boltzmann"],
+                      theta_highs=[0.1, 0.3, 1.0, 3.0], scan_n_hidden=3, scan_instances=40,
+                      chunk_size=100),
+        "paper": dict(seed=2021, instances=1000, n_visible=1, n_hidden=[5, 6, 7, 8, 9],
+                      boltzmann_n_hidden=[3, 4, 5, 6, 7], t=10.0, theta_low=0.0, theta_high=1.0,
+                      onsite_var=0.01, offsite_var=1.0,
+                      models=["haar", "gue", "unitary", "unitary-random-order", "boltzmann"],
+                      theta_highs=[0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0],
+                      scan_n_hidden=7, scan_instances=500, chunk_size=100),
+        "extended": dict(seed=2021, instances=1000, n_visible=1,
+                         n_hidden=[5, 6, 7, 8, 9, 10, 11, 12, 13],
+                         boltzmann_n_hidden=[3, 4, 5, 6, 7, 8], t=10.0, theta_low=0.0,
+                         theta_high=1.0, onsite_var=0.01, offsite_var=1.0,
+                         models=["haar", "gue", "unitary", "unitary-random-order", "boltzmann"],
+                         theta_highs=[0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0],
+                         scan_n_hidden=9, scan_instances=1000, chunk_size=50),
+    },
     "models": {
         "quick": dict(seed=2021, instances=20, n_visible=1, n_hidden=[1, 2, 3]),
         "paper": dict(seed=2021, instances=200, n_visible=1, n_hidden=[1, 2, 3, 4, 5]),
