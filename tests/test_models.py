@@ -12,11 +12,14 @@ from plateaus.models import (
     BoltzmannMachine,
     UnitaryQNN,
     gue_hamiltonians,
+    gue_spectra,
     gue_states,
     random_orders,
     sample_couplings,
 )
+from plateaus.measures import trace_distance
 from plateaus.objectives import Fidelity, Observable
+from plateaus.states import reduced_state
 from plateaus.terms import pauli_matrix, two_local_terms
 
 SIZES = [(1, 1), (2, 1), (1, 3), (3, 2)]  # (n_visible, n_hidden), n <= 5
@@ -342,7 +345,7 @@ class TestSampleCouplings:
 
 
 @pytest.fixture(scope="module")
-def gue_spectra():
+def dense_gue_spectra():
     """Eigenvalues of 100 GUE matrices of dimension 64."""
     return np.linalg.eigvalsh(gue_hamiltonians(6, 100, seed=2021))
 
@@ -354,16 +357,16 @@ class TestGUE:
         assert h.shape == (4, 8, 8)
         assert_allclose(h, np.conj(np.swapaxes(h, 1, 2)), atol=0)
 
-    def test_semicircle_moments(self, gue_spectra):
-        spectra = gue_spectra
+    def test_semicircle_moments(self, dense_gue_spectra):
+        spectra = dense_gue_spectra
         # semicircle on [-2, 2]: mean 0, variance 1, fourth moment 2 (+1/D^2 at finite D)
         assert abs(spectra.mean()) < 0.02
         assert_allclose((spectra**2).mean(), 1.0, rtol=0.02)
         assert_allclose((spectra**4).mean(), 2.0 + 1 / 64**2, rtol=0.05)
         assert np.mean(np.abs(spectra) > 2.2) < 1e-3
 
-    def test_level_spacing_ratio(self, gue_spectra):
-        spectra = gue_spectra
+    def test_level_spacing_ratio(self, dense_gue_spectra):
+        spectra = dense_gue_spectra
         s = np.diff(spectra, axis=1)
         r = np.minimum(s[:, 1:], s[:, :-1]) / np.maximum(s[:, 1:], s[:, :-1])
         # GUE <r> = 0.5996 (Atas et al. 2013); Poisson 0.386, GOE 0.536
@@ -387,7 +390,38 @@ class TestGUE:
         monkeypatch.setattr(models, "_GUE_CHUNK_AMPLITUDES", 2 * 64)  # two matrices per chunk
         assert_allclose(gue_states(3, 5, seed=7), full, atol=1e-14)
 
+    def test_tridiagonal_spectra_match_the_semicircle(self):
+        spectra = gue_spectra(6, 100, seed=5)
+        assert spectra.shape == (100, 64)
+        assert np.all(np.diff(spectra, axis=1) >= 0)
+        assert_allclose((spectra**2).mean(), 1.0, rtol=0.02)
+        assert_allclose((spectra**4).mean(), 2.0 + 1 / 64**2, rtol=0.05)
+        s = np.diff(spectra, axis=1)
+        r = np.minimum(s[:, 1:], s[:, :-1]) / np.maximum(s[:, 1:], s[:, :-1])
+        assert_allclose(r.mean(), 0.5996, atol=0.01)
+
+    @pytest.mark.parametrize("t", [1.0, 10.0])
+    def test_spectral_method_has_the_law_of_eigh(self, t):
+        size = 3000
+        stats = []
+        for method, seed in (("eigh", 1), ("spectral", 2)):
+            psi = gue_states(3, size, seed=seed, t=t, method=method)
+            assert_allclose(np.linalg.norm(psi, axis=1), 1.0, atol=1e-13)
+            dist = trace_distance(reduced_state(psi, 1), np.eye(2) / 2)
+            stats.append(np.stack([psi[:, 0].real, np.abs(psi[:, 0]) ** 2, dist]))
+        means = [x.mean(axis=1) for x in stats]
+        errors = np.sqrt(sum(x.var(axis=1) / size for x in stats))
+        assert np.all(np.abs(means[0] - means[1]) < 4 * errors)
+
+    def test_spectral_method_at_time_zero(self):
+        assert_allclose(gue_states(3, 2, seed=0, t=0.0, method="spectral"), np.eye(8)[[0, 0]],
+                        atol=1e-15)
+
     def test_validation(self):
+        with pytest.raises(ValueError, match="method must be one of"):
+            gue_states(2, 3, seed=0, method="expm")
+        with pytest.raises(ValueError, match="n_qubits"):
+            gue_states(0, 3, seed=0, method="spectral")
         with pytest.raises(ValueError, match="n_qubits"):
             gue_states(0, 3, seed=0)
         with pytest.raises(ValueError, match="size"):

@@ -15,6 +15,7 @@ from .models import (
     BoltzmannMachine,
     UnitaryQNN,
     gue_hamiltonians,
+    gue_spectra,
     gue_states,
     random_orders,
     sample_couplings,
