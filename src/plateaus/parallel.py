@@ -213,8 +213,9 @@ def _closing(close, stream):
         try:
             return close(*args, **kwargs)
         finally:
-            stream.write("\n")
-            stream.close()
+            if not stream.closed:  # tqdm calls close() again from __del__
+                stream.write("\n")
+                stream.close()
 
     return both
 
