@@ -55,6 +55,13 @@ def chapters(root: Path | None = None) -> list[str]:
     return names
 
 
+def execution_order(root: Path | None = None) -> list[str]:
+    """The chapters in the order they must run: the introduction, whose results table reads
+    every other chapter's recorded numbers, goes last."""
+    names = chapters(root)
+    return names[1:] + names[:1]
+
+
 def _check_request(name: str, scale: str, root: Path) -> None:
     known = chapters(root)
     if name not in known:
@@ -212,7 +219,7 @@ def preview_chapter(name: str, scale: str = "quick", *, out: Path, recompute: bo
         shutil.copy(root / item, out / item)
     shutil.rmtree(out / "chapters", ignore_errors=True)
     shutil.copytree(root / "chapters", out / "chapters")
-    for page in chapters(out):
+    for page in execution_order(out):
         if page == name:
             execute_chapter(page, scale, recompute=recompute, root=out, data_dir=root / "data")
         else:
@@ -223,6 +230,6 @@ def preview_chapter(name: str, scale: str = "quick", *, out: Path, recompute: bo
 def run_book(scale: str = "paper", *, recompute: bool = False, root: Path | None = None) -> Path:
     """Execute every chapter at ``scale``, then build the site; return ``index.html``."""
     root = project_root(root)
-    for name in chapters(root):
+    for name in execution_order(root):
         execute_chapter(name, scale, recompute=recompute, root=root)
     return build_book(root)

@@ -1,0 +1,47 @@
+"""The book's results table: each chapter records the paper's numbers beside its own.
+
+A chapter calls :func:`record` with rows built from the values it glues into its text; the
+introduction calls :func:`collect` to show every chapter's rows side by side. The runner
+executes the introduction last, so the table always comes from the same run as the chapters.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from . import store
+
+COLUMNS = ("result", "figure", "quantity", "paper", "ours")
+EXPERIMENT = "results"
+
+
+def record(chapter: str, scale: str, rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:
+    """Save ``rows`` (mappings with the keys of :data:`COLUMNS`, values as text) for ``chapter``."""
+    rows = [dict(r) for r in rows]
+    for i, row in enumerate(rows):
+        missing = set(COLUMNS) - set(row)
+        extra = set(row) - set(COLUMNS)
+        if missing or extra:
+            raise ValueError(
+                f"rows[{i}] must have exactly the keys {COLUMNS}; missing {sorted(missing)}, extra {sorted(extra)}"
+            )
+    df = pd.DataFrame(rows, columns=list(COLUMNS)).astype(str)
+    store.save(chapter, scale, EXPERIMENT, df, params={"chapter": chapter, "scale": scale}, wall_time=0.0)
+    return df
+
+
+def collect(scale: str, chapters: Iterable[str]) -> pd.DataFrame:
+    """Every chapter's recorded rows at ``scale``, in book order, with a ``chapter`` column.
+
+    A chapter that has recorded nothing at this scale contributes no rows.
+    """
+    frames = []
+    for chapter in chapters:
+        if EXPERIMENT not in store.manifest(chapter, scale).get("experiments", {}):
+            continue
+        df, _ = store.load(chapter, scale, EXPERIMENT)
+        frames.append(df.assign(chapter=chapter))
+    if not frames:
+        return pd.DataFrame(columns=["chapter", *COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["chapter", *COLUMNS]]
