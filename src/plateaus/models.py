@@ -44,6 +44,14 @@ def _check_int(name: str, value, minimum: int) -> int:
     return int(value)
 
 
+def _is_real_number(value) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and bool(np.isfinite(value))
+    )
+
+
 def _check_terms(terms, n_qubits: int) -> tuple[str, ...]:
     if terms is None:
         return two_local_terms(n_qubits)
@@ -265,9 +273,7 @@ class UnitaryQNN:
                 self.terms, theta, self.n_visible, objective.derivative, order
             )
         else:
-            if isinstance(step, bool) or not isinstance(step, (float, int, np.floating)) or not (
-                np.isfinite(step) and step > 0
-            ):
+            if not (_is_real_number(step) and step > 0):
                 raise ValueError(f"step must be a positive finite number, got {step!r}")
             grad = self._finite_difference(theta, objective, order, float(step))
         return grad[0] if single else grad
@@ -322,9 +328,7 @@ def sample_couplings(
         terms = _check_terms(terms, len(terms[0]))
     size = _check_int("size", size, 1)
     for name, var in (("onsite_var", onsite_var), ("offsite_var", offsite_var)):
-        if isinstance(var, bool) or not isinstance(var, (int, float, np.floating, np.integer)) or not (
-            np.isfinite(var) and var >= 0
-        ):
+        if not (_is_real_number(var) and var >= 0):
             raise ValueError(f"{name} must be a finite variance >= 0, got {var!r}")
     std = np.where(_onsite_mask(terms), np.sqrt(onsite_var), np.sqrt(offsite_var))
     return as_generator(seed).standard_normal((size, len(terms))) * std
@@ -461,7 +465,7 @@ def _gue_chunks(n_qubits: int, size: int, seed: SeedLike):
 
 
 def gue_hamiltonians(n_qubits: int, size: int, seed: SeedLike) -> np.ndarray:
-    r"""GUE Hamiltonians, shape ``(size, D, D)``, :math:`D = 2^n`, in the normalisation of :func:`gue_states`.
+    r"""GUE Hamiltonians ``(size, D, D)``, :math:`D = 2^n`, normalised as in :func:`gue_states`.
 
     :math:`H = (A + A^\dagger)/\sqrt{2D}`, :math:`A` complex Ginibre with
     :math:`E|A_{ij}|^2 = 1`. So :math:`E|H_{ij}|^2 = 1/D` for every entry, the density is
@@ -503,7 +507,7 @@ def gue_spectra(n_qubits: int, size: int, seed: SeedLike) -> np.ndarray:
 def gue_states(
     n_qubits: int, size: int, seed: SeedLike, t: float = 10.0, method: str = "eigh"
 ) -> np.ndarray:
-    r"""States :math:`e^{-iHt}|0\ldots0\rangle` with :math:`H` from the GUE (Fig. 4(a)), ``(size, D)``.
+    r"""States :math:`e^{-iHt}|0\ldots0\rangle`, :math:`H` from the GUE (Fig. 4(a)), ``(size, D)``.
 
     Normalisation (the paper does not state one; this is the book's choice):
     :math:`H = (A + A^\dagger)/\sqrt{2D}` with :math:`A` complex Ginibre
@@ -541,7 +545,7 @@ def gue_states(
         Evolution time, finite.
     method : {"eigh", "spectral"}
     """
-    if isinstance(t, bool) or not isinstance(t, (int, float, np.floating, np.integer)) or not np.isfinite(t):
+    if not _is_real_number(t):
         raise ValueError(f"t must be a finite real number, got {t!r}")
     if method not in GUE_METHODS:
         raise ValueError(f"method must be one of {GUE_METHODS}, got {method!r}")

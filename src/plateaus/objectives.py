@@ -119,7 +119,11 @@ class Observable(Objective):
 
 
 class Fidelity(Objective):
-    r"""Uhlmann fidelity to a fixed target, :math:`F(\rho_v, \sigma) = (\mathrm{Tr}\sqrt{\sqrt\sigma\rho_v\sqrt\sigma})^2`.
+    r"""Uhlmann fidelity to a fixed target.
+
+    .. math::
+
+        F(\rho_v, \sigma) = \left(\mathrm{Tr}\sqrt{\sqrt\sigma\,\rho_v\sqrt\sigma}\right)^2 .
 
     The objective of Fig. 3(b) (there :math:`\sigma = e^{-H}/Z` a thermal state of a random
     2-local Hamiltonian on the visible qubits).
@@ -234,7 +238,12 @@ def _log_divided_differences(w: np.ndarray) -> np.ndarray:
 
 
 class RelativeEntropy(Objective):
-    r"""Quantum relative entropy :math:`S(\rho_{\rm data}\,\|\,\rho_v) = \mathrm{Tr}\,\rho_{\rm data}\ln\rho_{\rm data} - \mathrm{Tr}\,\rho_{\rm data}\ln\rho_v`, in nats.
+    r"""Quantum relative entropy of the data to the model, in nats.
+
+    .. math::
+
+        S(\rho_{\rm data}\,\|\,\rho_v) = \mathrm{Tr}\,\rho_{\rm data}\ln\rho_{\rm data}
+        - \mathrm{Tr}\,\rho_{\rm data}\ln\rho_v .
 
     The non-linear objective of generative pretraining that the paper's conclusion offers as a
     way out of the plateau (Section VII; Wiebe & Wossnig 2019, Kieferova et al. 2021). Minimal,
@@ -267,12 +276,13 @@ class RelativeEntropy(Objective):
     def __init__(self, data, rtol: float = 1e-13):
         self.data = _check_density("data", data)
         self.dim = self.data.shape[0]
-        if not (isinstance(rtol, (float, int)) and 0 < rtol < 1):
+        if isinstance(rtol, bool) or not isinstance(rtol, (float, int)) or not 0 < rtol < 1:
             raise ValueError(f"rtol must be a float in (0, 1), got {rtol!r}")
         self.rtol = float(rtol)
         w = np.clip(np.linalg.eigvalsh(self.data), 0.0, None)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.neg_entropy = float(np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0).sum())
+            terms = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
+        self.neg_entropy = float(terms.sum())
 
     def value(self, rho_v) -> np.ndarray:
         r""":math:`S(\rho_{\rm data}\|\rho_v)` in nats, shape ``rho_v.shape[:-2]``."""
