@@ -30,14 +30,16 @@ For a differentiable :math:`f` and a Hermitian direction :math:`X`,
 .. math::
 
     L_{ij} = -\,e^{-\min(a_i, a_j)}\, \varphi(\delta), \qquad
-    \varphi(\delta) = \frac{1 - e^{-\delta}}{\delta} = \frac{-\operatorname{expm1}(-\delta)}{\delta},
+    \varphi(\delta) = \frac{1 - e^{-\delta}}{\delta}
+                     = \frac{-\operatorname{expm1}(-\delta)}{\delta},
     \quad \varphi(0) = 1 ,
 
 a divided difference without cancellation: degenerate or nearly degenerate levels
 (including :math:`H = 0`) give the exact limit :math:`f'(E_i)`, never NaN, and nothing
 overflows. Writing :math:`A = e^{-(H - E_0)}`, :math:`Z_0 = \mathrm{Tr} A \ge 1` and
 :math:`\partial_k A = V (L \circ V^\dagger P_k V) V^\dagger`, the normalisation contributes
-:math:`\mathrm{Tr}\,\partial_k A = \sum_i L_{ii} (V^\dagger P_k V)_{ii} = -Z_0 \langle P_k\rangle`, so
+:math:`\mathrm{Tr}\,\partial_k A = \sum_i L_{ii} (V^\dagger P_k V)_{ii}
+= -Z_0 \langle P_k\rangle`, so
 
 .. math::
 
@@ -366,9 +368,10 @@ def visible_derivatives(J, labels, n_visible) -> np.ndarray:
     :math:`n = 7` for Eq. (11)), :math:`X D^2` each. About :math:`(D_v^2/2)(D^3 + X D^2)`,
     against :math:`K (D^3 + D^2 D_v^2)` for the forward route that forms every
     :math:`V^\dagger P_k V`; for Eq. (11) with :math:`n_v = 3` that is 32 against
-    :math:`K = 54, 90, 135, 189, 210` products at :math:`n = 4..7`. Measured
-    (``benchmarks/bench_thermal_dev.py``, one thread): the adjoint route is about 6x faster
-    at :math:`n = 7` and 2-3x at :math:`n = 4, 5`, so it is the only route.
+    :math:`K = 66, 105, 153, 210` products at :math:`n = 4..7`. Measured
+    (``benchmarks/bench_thermal_dev.py``, one thread): the adjoint route is about 2-3x faster
+    at :math:`n = 4`, 6x at :math:`n = 5` and 10-14x at :math:`n = 6, 7`, so it is the only
+    route.
 
     Parameters
     ----------
@@ -387,7 +390,7 @@ def visible_derivatives(J, labels, n_visible) -> np.ndarray:
     d_v, D = 2**n_visible, 2**n
     _, _, masks, _ = _pauli_tables(labels)
     n_adj = d_v * d_v // 2
-    per_instance = 16 * D * D * (3 * n_adj + len(masks) + 4)
+    per_instance = 16 * D * D * (2 * n_adj + len(masks) + 4)  # Y, T, gathered rows of V, ...
     chunk = int(max(1, min(J.shape[0], _CHUNK_BYTES // per_instance)))
     out = np.empty((J.shape[0], len(labels), d_v, d_v), dtype=complex)
     for start in range(0, J.shape[0], chunk):
@@ -417,7 +420,7 @@ def _visible_derivatives_chunk(J: np.ndarray, labels: tuple[str, ...], d_v: int)
     * ``F[c, x, w] = sum_i V_{c^x, i} T[c, w, i] = B^w_{c^x, c}``: a stack of
       ``(X x D) @ (D x n_w)`` products, one per column ``c``, for the ``X`` masks only.
     """
-    perms, phases, masks, groups = _pauli_tables(labels)
+    _, phases, masks, groups = _pauli_tables(labels)
     batch = J.shape[0]
     E, V = _spectrum(J, labels)
     p, Lt = _boltzmann(E)
@@ -445,7 +448,7 @@ def _visible_derivatives_chunk(J: np.ndarray, labels: tuple[str, ...], d_v: int)
         w += nb
     # Diagonal pairs: V_a^T conj(V_a) + i V_{a+1}^T conj(V_{a+1}) as one product, inner 2 d_h.
     left = np.concatenate([A[:, diag], A[:, diag + 1]], axis=-1)  # (batch, n_diag, D_j, 2 d_h)
-    right = np.concatenate([C[:, :, diag], 1j * C[:, :, diag + 1]], axis=1)  # (batch, 2 d_h, n_diag, D_i)
+    right = np.concatenate([C[:, :, diag], 1j * C[:, :, diag + 1]], axis=1)  # (., 2d_h, n_diag, D)
     for q in range(n_diag):
         np.matmul(left[:, q], right[:, :, q], out=Y[:, :, n_off + q, :])
     Y *= Lt[:, :, None, :]
