@@ -177,6 +177,16 @@ RULES: dict[str, Rule] = {
     "fd_n_hidden": integers(1, 14),
     # boltzmann-plateau
     "betas": reals(0.0, open_min=True),
+    # escaping
+    "area_layers": integer(1, 20),
+    "small_theta_stds": reals(0.0, open_min=True),
+    "weak_onsite_var": real(0.0, open_min=True),
+    "weak_offsite_var": real(0.0, open_min=True),
+    "train_seeds": integer(1),
+    "train_steps": integer(1),
+    "train_every": integer(1),
+    "train_lr": real(0.0, open_min=True),
+    "train_threshold": real(0.0, 1.0, open_min=True),
 }
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
@@ -208,7 +218,7 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "extended": dict(seed=2021, instances=1000, n_visible=1, n_hidden=[1, 2, 3, 4, 5, 6, 7]),
     },
     "area-volume": {
-        "quick": dict(seed=2021, instances=10, visible_sizes=[1, 2], n_hidden=[1, 2, 3, 4],
+        "quick": dict(seed=2021, instances=10, visible_sizes=[1, 2, 3], n_hidden=[1, 2, 3, 4],
                       depths=[1, 2], depth_per_qubit=2, chunk_size=100),
         "paper": dict(seed=2021, instances=200, visible_sizes=[1, 2, 3],
                       n_hidden=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], depths=[1, 2, 4],
@@ -261,6 +271,24 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
                          onsite_var=0.01, offsite_var=1.0, fd_instances=10,
                          fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], betas=[1.0, 10.0],
+                         chunk_size=25),
+    },
+    "escaping": {
+        "quick": dict(seed=2021, instances=16, n_visible=3, n_hidden=[1, 2, 3], theta_std=1.0,
+                      onsite_var=0.01, offsite_var=1.0, area_layers=2,
+                      small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0, weak_offsite_var=0.01,
+                      visible_observable="ZII", train_seeds=2, train_steps=20, train_every=5,
+                      train_lr=0.1, train_threshold=0.05, chunk_size=50),
+        "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
+                      theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
+                      small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0, weak_offsite_var=0.01,
+                      visible_observable="ZII", train_seeds=4, train_steps=150, train_every=5,
+                      train_lr=0.1, train_threshold=0.05, chunk_size=50),
+        "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
+                         theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
+                         small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0,
+                         weak_offsite_var=0.01, visible_observable="ZII", train_seeds=8,
+                         train_steps=300, train_every=5, train_lr=0.1, train_threshold=0.05,
                          chunk_size=25),
     },
 }
