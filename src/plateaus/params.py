@@ -186,6 +186,7 @@ RULES: dict[str, Rule] = {
     "train_steps": integer(1),
     "train_every": integer(1),
     "train_lr": real(0.0, open_min=True),
+    "train_lr_boltzmann": real(0.0, open_min=True),
     "train_threshold": real(0.0, 1.0, open_min=True),
 }
 
@@ -274,22 +275,22 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                          chunk_size=25),
     },
     "escaping": {
-        "quick": dict(seed=2021, instances=16, n_visible=3, n_hidden=[1, 2, 3], theta_std=1.0,
+        "quick": dict(seed=2021, instances=8, n_visible=3, n_hidden=[1, 2, 3], theta_std=1.0,
                       onsite_var=0.01, offsite_var=1.0, area_layers=2,
                       small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0, weak_offsite_var=0.01,
-                      visible_observable="ZII", train_seeds=2, train_steps=20, train_every=5,
-                      train_lr=0.1, train_threshold=0.05, chunk_size=50),
+                      visible_observable="ZII", train_seeds=2, train_steps=10, train_every=5,
+                      train_lr=0.1, train_lr_boltzmann=0.5, train_threshold=0.05, chunk_size=50),
         "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
                       theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
                       small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0, weak_offsite_var=0.01,
                       visible_observable="ZII", train_seeds=4, train_steps=150, train_every=5,
-                      train_lr=0.1, train_threshold=0.05, chunk_size=50),
+                      train_lr=0.1, train_lr_boltzmann=0.5, train_threshold=0.05, chunk_size=50),
         "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
                          theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
                          small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0,
                          weak_offsite_var=0.01, visible_observable="ZII", train_seeds=8,
-                         train_steps=300, train_every=5, train_lr=0.1, train_threshold=0.05,
-                         chunk_size=25),
+                         train_steps=300, train_every=5, train_lr=0.1, train_lr_boltzmann=0.5,
+                         train_threshold=0.05, chunk_size=25),
     },
 }
 
