@@ -148,3 +148,22 @@ def volume_law_slopes(df: pd.DataFrame, family: str = "haar") -> pd.DataFrame:
         rows.append({"n_visible": n_v, "slope": fit.slope, "slope_se": fit.slope_se,
                      "scaled_at_largest": last["max_objective_mean"] * np.sqrt(2.0 ** (last["n_hidden"] - n_v))})
     return pd.DataFrame(rows)
+
+
+def saturation(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Fixed-depth brickworks: the mean objective at the first :math:`n_h \ge d` (from where the
+    light cone makes the distribution of :math:`\rho_v` independent of :math:`n_h`) and at the
+    largest :math:`n_h`, with the z-score of their difference (independent instances)."""
+    m = means(df[df["family"] == "brickwork"])
+    rows = []
+    for (depth, n_v), part in m.groupby(["parameter", "n_visible"]):
+        part = part[part["n_hidden"] >= depth].sort_values("n_hidden")
+        if len(part) < 2:
+            continue
+        a, b = part.iloc[0], part.iloc[-1]
+        se = np.hypot(a["max_objective_sem"], b["max_objective_sem"])
+        rows.append({"depth": depth, "n_visible": n_v, "n_hidden_first": a["n_hidden"],
+                     "n_hidden_last": b["n_hidden"], "objective_first": a["max_objective_mean"],
+                     "objective_last": b["max_objective_mean"],
+                     "z": (b["max_objective_mean"] - a["max_objective_mean"]) / se if se > 0 else 0.0})
+    return pd.DataFrame(rows)

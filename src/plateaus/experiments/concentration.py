@@ -257,15 +257,18 @@ def wilson_interval(df: pd.DataFrame, z: float = 2.0) -> tuple[pd.Series, pd.Ser
 
 def bound_checks(df: pd.DataFrame) -> pd.DataFrame:
     """For each bound: on how many of the drawn points it lies at or above the exact tail and at
-    or above the empirical tail, and its smallest margin over the exact tail (log10)."""
+    or above the empirical tail, at how many it is non-trivial (below 1), and there its smallest
+    margin over the exact tail in orders of magnitude (NaN if it is nowhere non-trivial)."""
     rows = []
     for name in ("chebyshev", "levy_hlw", "levy_curvature"):
-        positive = df["tail_exact"] > 0
+        informative = (df[name] < 1) & (df["tail_exact"] > 0)
+        margin = np.log10(df.loc[informative, name] / df.loc[informative, "tail_exact"])
         rows.append({
             "bound": name, "points": len(df),
             "above_exact": int((df[name] >= df["tail_exact"]).sum()),
             "above_empirical": int((df[name] >= df["tail_empirical"]).sum()),
-            "min_log10_margin": float(np.log10(df.loc[positive, name] / df.loc[positive, "tail_exact"]).min()),
+            "nontrivial": int(informative.sum()),
+            "min_log10_margin": float(margin.min()) if len(margin) else float("nan"),
         })
     return pd.DataFrame(rows)
 

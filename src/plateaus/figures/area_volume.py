@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from .style import PALETTE, new_figure
 
@@ -35,41 +36,53 @@ def _curves(df: pd.DataFrame):
 
 
 def measured_vs_bound(df: pd.DataFrame, equal_schmidt: dict[int, pd.DataFrame]):
-    r"""Exact largest objective against the bound of Proposition 1, one panel per :math:`n_v`.
+    r"""Exact largest objective against the bound of Proposition 1, one panel per :math:`n_v`
+    (two panels a row, the legend in the free cell or below).
 
     ``df``: the ``families`` table with ``bound`` (see ``experiments.area_volume.with_bound``);
     ``equal_schmidt``: per :math:`n_v`, the closed-form points of equal-coefficient Schmidt
     states. Every point must lie on or under the diagonal.
     """
     sizes = sorted(df["n_visible"].unique())
-    fig, axes = new_figure(ncols=len(sizes), width=3.5, height=3.5, squeeze=False)
+    ncols = min(2, len(sizes))
+    nrows = int(np.ceil(len(sizes) / ncols))
+    spare = nrows * ncols > len(sizes)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=3.3, height=3.3, squeeze=False)
     depths = sorted(df.loc[df["family"] == "brickwork", "parameter"].unique().tolist())
-    for ax, n_v in zip(axes[0], sizes):
+    for ax, n_v in zip(axes.flat, sizes):
         part = df[df["n_visible"] == n_v]
         top = max(part["bound"].max(), part["max_objective"].max()) * 1.05
-        ax.plot([0, top], [0, top], color="k", lw=1, label="bound = measured")
+        ax.plot([0, top], [0, top], color="k", lw=1, label="bound = measured", zorder=3)
         for family, parameter, g in _curves(part):
             if family == "schmidt":
                 label = FAMILY_LABELS["schmidt"] if parameter == 2 else None
             else:
                 label = _label(family, parameter)
-            ax.scatter(g["bound"], g["max_objective"], s=4, alpha=0.35, lw=0,
-                       color=_color(family, parameter, depths), label=label, rasterized=True)
+            ax.scatter(g["bound"], g["max_objective"], s=5, alpha=0.4, lw=0, rasterized=True,
+                       color=_color(family, parameter, depths), label=label,
+                       zorder=1 if family == "schmidt" else 2)
         eq = equal_schmidt[n_v]
-        ax.plot(eq["bound"], eq["max_objective"], "kx", ms=6, mew=1.4, label="Schmidt, equal coeff. (exact)")
+        ax.plot(eq["bound"], eq["max_objective"], "kx", ms=6, mew=1.4, zorder=4,
+                label="Schmidt, equal coefficients (exact)")
         ax.set_xlim(0, top)
         ax.set_ylim(0, top)
         ax.set_aspect("equal")
         ax.set_title(f"$D_v = 2^{n_v}$")
         ax.set_xlabel(r"bound $\sqrt{2(\ln D_v - S(\rho_v))}$")
-    axes[0, 0].set_ylabel(r"$\max_{\|O\|\leq 1}|\mathrm{Tr}[(O\otimes I)(\rho - I/D)]|$")
-    handles, labels = axes[0, -1].get_legend_handles_labels()
+        ax.set_ylabel(r"$\max_{\|O\|\leq 1}|\mathrm{Tr}[(O\otimes I)(\rho - I/D)]|$")
+    handles, labels = axes.flat[len(sizes) - 1].get_legend_handles_labels()
     for h in handles:
         if hasattr(h, "set_alpha"):
             h.set_alpha(1)
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", markerscale=3,
-               bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    if spare:
+        for ax in list(axes.flat)[len(sizes):]:
+            ax.axis("off")
+        axes.flat[len(sizes)].legend(handles, labels, loc="center", fontsize="small", markerscale=3)
+        fig.tight_layout()
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", markerscale=3,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout(rect=(0, 0.25, 1, 1))
     return fig
 
 
@@ -82,7 +95,7 @@ def entropy_and_range(means: pd.DataFrame):
     brickwork and Haar states (volume law), with :math:`\ln D_v` and :math:`\sqrt{D_v/D_h}`.
     """
     sizes = sorted(means["n_visible"].unique())
-    fig, axes = new_figure(ncols=len(sizes), nrows=2, width=3.4, height=2.8, squeeze=False, sharex="col")
+    fig, axes = new_figure(ncols=len(sizes), nrows=2, width=2.7, height=2.5, squeeze=False, sharex="col")
     depths = sorted(means.loc[means["family"] == "brickwork", "parameter"].unique().tolist())
     for col, n_v in enumerate(sizes):
         part = means[means["n_visible"] == n_v]
@@ -100,11 +113,12 @@ def entropy_and_range(means: pd.DataFrame):
         ax_r.set_yscale("log", base=2)
         ax_s.set_title(f"$D_v = 2^{n_v}$")
         ax_r.set_xlabel("hidden qubits $n_h$")
+        ax_r.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].set_ylabel(r"$S(\rho_v)$ (nats)")
     axes[1, 0].set_ylabel("largest objective (log$_2$ axis)")
     handles, labels = axes[1, -1].get_legend_handles_labels()
     handles.append(maximal)
     labels.append(maximal.get_label())
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig

@@ -27,14 +27,14 @@ def tails(df: pd.DataFrame, floor: float = 1e-12):
     size: empirical points with Wilson intervals of two standard errors (zero counts not drawn), the exact
     Beta law, the three bounds, and the resolution :math:`1/N` of :math:`N` samples."""
     sizes = sorted(df["n_qubits"].unique())
-    ncols = min(4, len(sizes))
-    nrows = int(np.ceil(len(sizes) / ncols))
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=2.9, height=2.5, squeeze=False,
+    ncols = min(3, len(sizes) + 1)
+    nrows = int(np.ceil((len(sizes) + 1) / ncols))
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=2.6, height=2.3, squeeze=False,
                            sharex=True, sharey=True)
     eps_fine = np.linspace(1e-3, 0.999, 400)
     for k, ax in enumerate(axes.flat):
         if k >= len(sizes):
-            ax.set_visible(False)
+            ax.axis("off")
             continue
         n = sizes[k]
         part = df[df["n_qubits"] == n]
@@ -53,13 +53,16 @@ def tails(df: pd.DataFrame, floor: float = 1e-12):
         ax.set_ylim(floor, 3)
         ax.set_xlim(0, 1)
         ax.set_title(f"$D = 2^{{{n}}}$")
-    for ax in axes[-1]:
-        ax.set_xlabel(r"$\varepsilon$")
+    for k, ax in enumerate(axes.flat[: len(sizes)]):
+        if k + ncols >= len(sizes):  # nothing below it
+            ax.set_xlabel(r"$\varepsilon$")
+            ax.xaxis.set_tick_params(labelbottom=True)
     for ax in axes[:, 0]:
         ax.set_ylabel(r"$\Pr[|f - \mathbb{E}f| \geq \varepsilon]$")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small", bbox_to_anchor=(0.5, -0.01))
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    legend_ax = axes.flat[len(sizes)]
+    legend_ax.legend(handles, labels, loc="center", fontsize="x-small")
+    fig.tight_layout()
     return fig
 
 
@@ -83,33 +86,38 @@ def collapse(df: pd.DataFrame, x_max_left: float = 30.0, x_max_right: float = 2e
         left.errorbar(seen["dim"] * seen["eps"] ** 2, seen["tail_empirical"], yerr=_errors(df, seen),
                       fmt="o", ms=2.5, color=c, elinewidth=0.7, label=f"$D = 2^{{{n}}}$")
     x = np.linspace(1e-2, x_max_left, 400)
-    left.plot(x, 2 * special.ndtr(-np.sqrt(x)), "k--", lw=1.2, label=r"$2\bar\Phi(\sqrt{x})$ ($D\to\infty$)")
-    left.plot(x, np.minimum(1 / x, 1), color=PALETTE[0], ls="--", lw=1, label=r"Chebyshev $\approx 1/x$")
-    left.plot(x, np.minimum(2 * np.exp(-x / 4), 1), color=PALETTE[2], ls="-.", lw=1,
-              label=r"curvature, $D\to\infty$: $2e^{-x/4}$")
+    gauss = r"exact, $D\to\infty$: $2\bar\Phi(\sqrt{x})$"
+    cheb = r"Chebyshev, $D\to\infty$: $1/x$"
+    curv = r"Lévy, curvature, $D\to\infty$: $2e^{-x/4}$"
+    left.plot(x, 2 * special.ndtr(-np.sqrt(x)), "k--", lw=1.2, label=gauss)
+    left.plot(x, np.minimum(1 / x, 1), color=PALETTE[0], ls="--", lw=1, label=cheb)
+    left.plot(x, np.minimum(2 * np.exp(-x / 4), 1), color=PALETTE[2], ls="-.", lw=1, label=curv)
     left.set_yscale("log")
     left.set_ylim(1 / df["samples"].max() / 10, 2)
     left.set_xlim(0, x_max_left)
     left.set_xlabel(r"$x = D\varepsilon^2$")
     left.set_ylabel(r"$\Pr[|f - \mathbb{E}f| \geq \varepsilon]$")
-    left.legend(fontsize="x-small", ncol=2)
 
     x = np.geomspace(1, x_max_right, 400)
     ln10 = np.log(10)
-    right.plot(x, (np.log(2) + special.log_ndtr(-np.sqrt(x))) / ln10, "k-", lw=1.4,
-               label=r"exact, $D\to\infty$: $2\bar\Phi(\sqrt{x})$")
-    right.plot(x, np.minimum(-np.log10(x), 0), color=PALETTE[0], ls="--", lw=1.2, label=r"Chebyshev $1/x$")
+    right.plot(x, (np.log(2) + special.log_ndtr(-np.sqrt(x))) / ln10, "k--", lw=1.2, label=gauss)
+    right.plot(x, np.minimum(-np.log10(x), 0), color=PALETTE[0], ls="--", lw=1.2, label=cheb)
     c_hlw = law.HLW_C1 * 2 / 4
     right.plot(x, np.minimum((np.log(2) - c_hlw * x) / ln10, 0), color=PALETTE[3], ls=":", lw=1.6,
                label=r"Lévy, HLW: $2e^{-x/(18\pi^3)}$")
     right.plot(x, np.minimum((np.log(2) - x / 4) / ln10, 0), color=PALETTE[2], ls="-.", lw=1.2,
-               label=r"Lévy, curvature: $2e^{-x/4}$")
+               label=curv)
     cross = law.hlw_crossover()["beats_chebyshev"]
     right.axvline(cross, color=PALETTE[3], lw=0.6)
     right.set_xscale("log")
     right.set_ylim(-80, 1)
     right.set_xlabel(r"$x = D\varepsilon^2$")
     right.set_ylabel(r"$\log_{10}$ of the tail or bound")
-    right.legend(fontsize="x-small", loc="lower left")
-    fig.tight_layout()
+    entries = {}
+    for ax in (left, right):
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, h)
+    fig.legend(list(entries.values()), list(entries), loc="lower center", ncol=4, fontsize="x-small",
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
     return fig
