@@ -2,32 +2,22 @@
 outputs into a site whose pages, figures and glued numbers are all there.
 
 The build happens in a temporary copy of the book so the repository's data/ and _build/ are
-never touched. One module-scoped fixture builds once; the checks read the HTML.
+never touched. It happens once per session (tests/book_fixture.py, shared with test_site.py);
+the checks read the HTML.
 """
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
+from book_fixture import built_book, copy_book
 from plateaus import runner
-
-ROOT = Path(__file__).resolve().parents[1]
-BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib", "chapters"]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("book")
-    for name in BOOK_FILES:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp / name)
-    for name in runner.chapters(tmp):
-        runner.execute_chapter(name, "quick", root=tmp, data_dir=tmp / "data")
-    runner.build_book(tmp)
-    return tmp
+    return built_book(tmp_path_factory)
 
 
 def _pages(site):
@@ -70,7 +60,7 @@ def test_staged_notebooks_have_outputs_and_hide_parameters(site):
 def test_models_page_quotes_numbers_and_figure(site):
     html = (site / "_build" / "html" / runner.STAGING / "models.html").read_text()
     assert "fig-models-entropy" in html
-    assert re.search(r"Page.s formula: the largest distance .*?\d+\.\d standard", html, re.S)
+    assert re.search(r"Page.s formula: the largest distance .*?\d+\.\d(?:</span>)? standard", html, re.S)
     assert "quick" in html  # the page states the scale it ran at
 
 
@@ -82,9 +72,7 @@ def test_the_data_store_recorded_the_run(site):
 
 
 def test_failing_cell_fails_the_run(tmp_path):
-    for name in BOOK_FILES:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    copy_book(tmp_path)
     page = tmp_path / "chapters" / "models.md"
     page.write_text(page.read_text().replace("df = experiment.visible_entropy", "1 / 0\ndf = experiment.visible_entropy"))
     with pytest.raises(runner.ChapterError, match="ZeroDivisionError"):
