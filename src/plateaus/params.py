@@ -283,7 +283,7 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
                       theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
                       small_theta_stds=[0.03, 0.1], weak_onsite_var=1.0, weak_offsite_var=0.01,
-                      visible_observable="ZII", train_seeds=4, train_steps=150, train_every=5,
+                      visible_observable="ZII", train_seeds=4, train_steps=100, train_every=2,
                       train_lr=0.1, train_lr_boltzmann=0.5, train_threshold=0.05, chunk_size=50),
         "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
                          theta_std=1.0, onsite_var=0.01, offsite_var=1.0, area_layers=2,
