@@ -1,0 +1,380 @@
+r"""Chapter *Unitary plateau*: Theorem 3 and the paper's Figs. 3(b) and 5(a).
+
+The unitary network of Section VI (one Pauli rotation per term of Eq. (11), applied to
+:math:`|0\ldots0\rangle`) with :math:`n_v` visible and :math:`n_h` hidden qubits, angles
+:math:`\theta_k \sim N(0, 1)`, and three objectives of its visible state :math:`\rho_v`:
+
+* ``fidelity``: Uhlmann's :math:`F(\rho_v, \sigma) = (\mathrm{Tr}\sqrt{\sqrt\sigma\rho_v
+  \sqrt\sigma})^2` to one fixed thermal state :math:`\sigma = e^{-H}/Z` of a random 2-local
+  Hamiltonian on the visible qubits (Fig. 3(b));
+* ``root-fidelity``: :math:`\sqrt F = \mathrm{Tr}\sqrt{\sqrt\sigma\rho_v\sqrt\sigma}`, the
+  other common convention (QuTiP's ``fidelity``); the paper writes "the fidelity" without a
+  formula, so the book runs both;
+* ``observable``: :math:`\mathrm{Tr}(O\rho_v)` for a Pauli string :math:`O` on the visible
+  qubits, the objective Theorem 3 is about.
+
+Every gradient is exact (the adjoint sweep of :mod:`plateaus.adjoint`). Each instance draws
+its angles and then its random order of application from its own seed, so the two readings of
+the gate order ("unitary": Eq. (11) order; "unitary-random-order": one order per instance)
+share the angles of every instance and differ only in the order.
+
+Tables (``data/unitary-plateau/<scale>/``):
+
+* ``gradients``: one row per order reading, objective, hidden size and instance;
+* ``finite-differences``: central differences against the exact gradient, per step;
+* ``target-draws``: the Fig. 3(b) ensemble statistics for other draws of the thermal target.
+
+Slopes are fitted per hidden qubit to :math:`\log_2` of a statistic (and reported in
+:math:`\ln` as well, which is the same fit times :math:`\ln 2`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import store
+from ..models import BoltzmannMachine, UnitaryQNN, sample_couplings
+from ..objectives import Fidelity, Objective, Observable
+from ..parallel import instance_index, map_instances, spawn_seeds
+from ..params import chapter_params
+from ..terms import pauli_matrix
+
+CHAPTER = "unitary-plateau"
+EXPERIMENT = "gradients"
+FD_EXPERIMENT = "finite-differences"
+TARGETS_EXPERIMENT = "target-draws"
+
+#: The paper's Fig. 3(b): the fitted slope with its standard error, and the range of the tick
+#: labels of its vertical axis (the first and last tick, at n_h = 1..4; the base of the log is
+#: not stated).
+PAPER_SLOPE, PAPER_SLOPE_SE = -0.441, 0.003
+PAPER_AXIS = (-1.4, -2.6)
+#: Theorem 3's scale sqrt(D_v / D_h): slope per hidden qubit of log2 of the gradient.
+BOUND_SLOPE_LOG2 = -0.5
+
+#: Term classes of the cut between visible and hidden qubits.
+CLASSES = ("visible", "cut", "hidden")
+
+# Streams of the root seed: [seed, stream, ...] (instances: [seed, 1, n_hidden]).
+_TARGET_STREAM, _INSTANCE_STREAM = 0, 1
+
+
+# ---------------------------------------------------------------------------------------------
+# objectives
+
+
+class RootFidelity(Objective):
+    r"""Root fidelity :math:`\sqrt{F(\rho_v, \sigma)} = \mathrm{Tr}\sqrt{\sqrt\sigma\rho_v\sqrt\sigma}`.
+
+    The convention of QuTiP's ``fidelity`` (and of Nielsen & Chuang). Derivative by the chain
+    rule from :class:`plateaus.objectives.Fidelity`: :math:`G_{\sqrt F} = G_F / (2\sqrt F)`.
+
+    Parameters
+    ----------
+    target : array_like, shape (D_v, D_v)
+        Density matrix :math:`\sigma`.
+    """
+
+    def __init__(self, target):
+        self._fidelity = Fidelity(target)
+        self.target = self._fidelity.target
+        self.dim = self._fidelity.dim
+
+    def value(self, rho_v) -> np.ndarray:
+        r""":math:`\sqrt F`, shape ``rho_v.shape[:-2]``."""
+        return np.sqrt(self._fidelity.value(rho_v))
+
+    def derivative(self, rho_v) -> np.ndarray:
+        r""":math:`G_F / (2\sqrt F)`, shape ``rho_v.shape``; ``ValueError`` where :math:`F = 0`."""
+        f = np.asarray(self._fidelity.value(rho_v))
+        if np.any(f <= 0.0):
+            raise ValueError("the root fidelity is not differentiable where F = 0")
+        return self._fidelity.derivative(rho_v) / (2.0 * np.sqrt(f))[..., None, None]
+
+
+def thermal_target(seed: int, n_visible: int, onsite_var: float, offsite_var: float,
+                   draw: int = 0) -> np.ndarray:
+    r"""The fixed target of Fig. 3(b): :math:`\sigma = e^{-H}/\mathrm{Tr}\,e^{-H}` on the visible qubits.
+
+    :math:`H` is the 2-local Hamiltonian of Eq. (11) on the ``n_visible`` qubits with on-site
+    coefficients :math:`N(0, \sigma^2_{on})` and off-site :math:`N(0, \sigma^2_{off})`
+    (variances), drawn once from the stream ``[seed, 0, draw]``, and **not** normalised (the
+    paper normalises the Boltzmann machine of Fig. 3(c), not this target). ``draw = 0`` is the
+    chapter's target; other draws measure how much Fig. 3(b) depends on it.
+
+    Returns
+    -------
+    ndarray, shape (2**n_visible, 2**n_visible)
+    """
+    rng = np.random.default_rng([int(seed), _TARGET_STREAM, int(draw)])
+    J = sample_couplings(n_visible, 1, rng, onsite_var=onsite_var, offsite_var=offsite_var)
+    return BoltzmannMachine(n_visible, 0).density_matrix(J[0])
+
+
+def make_objective(name: str, target: np.ndarray, observable: str) -> Objective:
+    """The objective ``name`` (``fidelity``, ``root-fidelity`` or ``observable``)."""
+    if name == "fidelity":
+        return Fidelity(target)
+    if name == "root-fidelity":
+        return RootFidelity(target)
+    if name == "observable":
+        return Observable(pauli_matrix(observable))
+    raise ValueError(
+        f"objective = {name!r} is not allowed; expected 'fidelity', 'root-fidelity' or 'observable'"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# ensembles
+
+
+def term_classes(terms, n_visible: int) -> np.ndarray:
+    """Class of every term: ``visible`` (acts on visible qubits only), ``cut`` (on both sides),
+    ``hidden`` (on hidden qubits only). Shape ``(len(terms),)``, dtype str."""
+    out = []
+    for label in terms:
+        support = [q for q, letter in enumerate(label) if letter != "I"]
+        if not support:
+            raise ValueError(f"term {label!r} is the identity; it has no class")
+        vis = [q < n_visible for q in support]
+        out.append("visible" if all(vis) else "hidden" if not any(vis) else "cut")
+    return np.array(out)
+
+
+def draw_instances(seeds, n_params: int, theta_std: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Angles :math:`\theta \sim N(0, \theta_{std}^2)` and a random order, one instance per seed.
+
+    Each instance draws its angles first and then its order from ``default_rng(seed)``, so
+    the two readings of the gate order share the angles. Returns ``theta (B, K)``,
+    ``orders (B, K)``.
+    """
+    theta, orders = [], []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        theta.append(rng.normal(0.0, theta_std, n_params))
+        orders.append(rng.permutation(n_params))
+    return np.stack(theta), np.stack(orders)
+
+
+def _orders(model: str, orders: np.ndarray):
+    if model == "unitary":
+        return None
+    if model == "unitary-random-order":
+        return orders
+    raise ValueError(f"model = {model!r} is not allowed; expected 'unitary' or 'unitary-random-order'")
+
+
+def gradient_summary(grad: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarray]:
+    r"""Per instance: :math:`\|g\|_\infty`, the RMS entry :math:`\|g\|_2/\sqrt K`, the RMS entry of
+    each term class, and the class holding the largest entry. ``grad``: ``(B, K)``."""
+    absg = np.abs(grad)
+    out = {"inf_norm": absg.max(axis=1), "rms": np.sqrt(np.mean(grad**2, axis=1))}
+    for c in CLASSES:
+        mask = classes == c
+        out[f"rms_{c}"] = np.sqrt(np.mean(grad[:, mask] ** 2, axis=1)) if mask.any() else np.full(len(grad), np.nan)
+    out["max_class"] = classes[np.argmax(absg, axis=1)]
+    return out
+
+
+def _gradient_chunk(seeds, *, n_visible, n_hidden, theta_std, models, objectives):
+    qnn = UnitaryQNN(n_visible, n_hidden)
+    classes = term_classes(qnn.terms, n_visible)
+    theta, orders = draw_instances(seeds, qnn.n_params, theta_std)
+    index = [instance_index(s) for s in seeds]
+    frames = []
+    for model in models:
+        order = _orders(model, orders)
+        rho_v = qnn.reduced_state(theta, order=order)
+        for name, objective in objectives.items():
+            grad = qnn.gradient(theta, objective, method="adjoint", order=order)
+            frames.append(pd.DataFrame({
+                "instance": index, "model": model, "objective": name, "n_hidden": n_hidden,
+                "value": objective.value(rho_v), **gradient_summary(grad, classes),
+            }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _params(params: dict) -> dict:
+    return chapter_params(CHAPTER, params["scale"],
+                          **{k: v for k, v in params.items() if k not in ("chapter", "scale")})
+
+
+def _objectives(params: dict, draw: int = 0, names=None) -> dict[str, Objective]:
+    target = thermal_target(params["seed"], params["n_visible"], params["onsite_var"],
+                            params["offsite_var"], draw)
+    names = params["objectives"] if names is None else names
+    return {name: make_objective(name, target, params["visible_observable"]) for name in names}
+
+
+def _check_sizes(params: dict) -> None:
+    if len(params["visible_observable"]) != params["n_visible"]:
+        raise ValueError(
+            f"visible_observable = {params['visible_observable']!r} has "
+            f"{len(params['visible_observable'])} letters; expected n_visible = {params['n_visible']}"
+        )
+    missing = set(params["n_hidden"]) - set(params["n_hidden_beyond"])
+    if missing:
+        raise ValueError(
+            f"n_hidden_beyond = {params['n_hidden_beyond']} must contain every size of n_hidden "
+            f"= {params['n_hidden']} (missing {sorted(missing)})"
+        )
+
+
+def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """The gradient table: one row per order reading, objective, hidden size and instance.
+
+    Columns: ``model``, ``objective``, ``n_visible``, ``n_hidden``, ``n_params``,
+    ``instance``, ``value`` (the objective), ``inf_norm`` (:math:`\\|\\nabla F\\|_\\infty`),
+    ``rms``, ``rms_visible``, ``rms_cut``, ``rms_hidden`` (RMS entry of the gradient, overall
+    and per term class) and ``max_class`` (the class of the largest entry). Hidden sizes are
+    ``n_hidden_beyond`` (which contains the paper's ``n_hidden``).
+    """
+    params = _params(params)
+    _check_sizes(params)
+
+    def compute() -> pd.DataFrame:
+        objectives = _objectives(params)
+        frames = []
+        for n_hidden in params["n_hidden_beyond"]:
+            df = map_instances(
+                _gradient_chunk, params["instances"], seed=[params["seed"], _INSTANCE_STREAM, n_hidden],
+                chunk_size=params["chunk_size"], desc=f"gradients, n_h={n_hidden}",
+                n_visible=params["n_visible"], n_hidden=n_hidden, theta_std=params["theta_std"],
+                models=params["models"], objectives=objectives,
+            )
+            n_params = UnitaryQNN(params["n_visible"], n_hidden).n_params
+            frames.append(df.assign(n_visible=params["n_visible"], n_params=n_params))
+        cols = ["model", "objective", "n_visible", "n_hidden", "n_params", "instance", "value",
+                "inf_norm", "rms", "rms_visible", "rms_cut", "rms_hidden", "max_class"]
+        df = pd.concat(frames, ignore_index=True)[cols]
+        return df.sort_values(["model", "objective", "n_hidden", "instance"], kind="stable").reset_index(drop=True)
+
+    return store.cached(CHAPTER, params["scale"], EXPERIMENT, params, compute, recompute=recompute)
+
+
+# ---------------------------------------------------------------------------------------------
+# finite differences
+
+
+def central_differences(qnn: UnitaryQNN, theta: np.ndarray, objectives: dict, order, step: float) -> dict:
+    r"""Central differences :math:`(F(\theta + h e_k) - F(\theta - h e_k)) / 2h` of several objectives.
+
+    The same numbers as ``qnn.gradient(theta, objective, method="finite-difference",
+    step=h)``, but every shifted state of the batch is computed in one call and shared by all
+    objectives. ``theta``: ``(B, K)``; ``order``: None or ``(B, K)``. Returns
+    ``{name: (B, K)}``.
+    """
+    batch, K = theta.shape
+    shifted = np.repeat(theta[:, None, :], 2 * K, axis=1)
+    k = np.arange(K)
+    shifted[:, k, k] += step
+    shifted[:, K + k, k] -= step
+    orders = None if order is None else np.repeat(order[:, None, :], 2 * K, axis=1).reshape(-1, K)
+    rho_v = qnn.reduced_state(shifted.reshape(-1, K), order=orders)
+    out = {}
+    for name, objective in objectives.items():
+        values = np.asarray(objective.value(rho_v)).reshape(batch, 2 * K)
+        out[name] = (values[:, :K] - values[:, K:]) / (2.0 * step)
+    return out
+
+
+def finite_differences(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """Central differences against the exact gradient, for the random-order reading.
+
+    The first ``fd_instances`` instances of the gradient table (same seeds) at each size of
+    ``fd_n_hidden`` and each step of ``fd_steps``. Columns: ``objective``, ``n_hidden``,
+    ``instance``, ``step``, ``max_abs_error`` (:math:`\\|g_{FD} - g\\|_\\infty`),
+    ``rel_error`` (divided by :math:`\\|g\\|_\\infty`), ``inf_norm`` (exact) and
+    ``inf_norm_fd`` (what a finite-difference run would report).
+    """
+    params = _params(params)
+    _check_sizes(params)
+
+    def compute() -> pd.DataFrame:
+        objectives = _objectives(params)
+        rows = []
+        for n_hidden in params["fd_n_hidden"]:
+            qnn = UnitaryQNN(params["n_visible"], n_hidden)
+            seeds = spawn_seeds([params["seed"], _INSTANCE_STREAM, n_hidden], params["fd_instances"])
+            theta, orders = draw_instances(seeds, qnn.n_params, params["theta_std"])
+            exact = {name: qnn.gradient(theta, obj, order=orders) for name, obj in objectives.items()}
+            for step in params["fd_steps"]:
+                approx = central_differences(qnn, theta, objectives, orders, step)
+                for name in objectives:
+                    inf = np.abs(exact[name]).max(axis=1)
+                    err = np.abs(approx[name] - exact[name]).max(axis=1)
+                    rows.append(pd.DataFrame({
+                        "objective": name, "n_hidden": n_hidden, "instance": np.arange(len(seeds)),
+                        "step": step, "max_abs_error": err, "rel_error": err / inf,
+                        "inf_norm": inf, "inf_norm_fd": np.abs(approx[name]).max(axis=1),
+                    }))
+        return pd.concat(rows, ignore_index=True)
+
+    return store.cached(CHAPTER, params["scale"], FD_EXPERIMENT, params, compute, recompute=recompute)
+
+
+# ---------------------------------------------------------------------------------------------
+# other draws of the target
+
+
+def _targets_chunk(seeds, *, n_visible, n_hidden, theta_std, draws):
+    qnn = UnitaryQNN(n_visible, n_hidden)
+    theta, orders = draw_instances(seeds, qnn.n_params, theta_std)
+    index = [instance_index(s) for s in seeds]
+    frames = []
+    for draw, objectives in enumerate(draws):
+        for name, objective in objectives.items():
+            grad = qnn.gradient(theta, objective, order=orders)
+            frames.append(pd.DataFrame({"instance": index, "draw": draw, "objective": name,
+                                        "inf_norm": np.abs(grad).max(axis=1)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def target_draws(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """Fig. 3(b) (random order, both fidelity conventions) for ``target_draws`` draws of the target.
+
+    Draw 0 is the chapter's target. The instances are those of the gradient table. One row per
+    draw, objective and hidden size of ``n_hidden``: ``mean``, ``var`` and ``sem`` of
+    :math:`\\|\\nabla F\\|_\\infty` over the instances, and ``instances``.
+    """
+    params = _params(params)
+    _check_sizes(params)
+    names = [n for n in params["objectives"] if n in ("fidelity", "root-fidelity")]
+
+    def compute() -> pd.DataFrame:
+        draws = [_objectives(params, draw, names) for draw in range(params["target_draws"])]
+        frames = []
+        for n_hidden in params["n_hidden"]:
+            df = map_instances(
+                _targets_chunk, params["instances"], seed=[params["seed"], _INSTANCE_STREAM, n_hidden],
+                chunk_size=params["chunk_size"], desc=f"target draws, n_h={n_hidden}",
+                n_visible=params["n_visible"], n_hidden=n_hidden, theta_std=params["theta_std"],
+                draws=draws,
+            )
+            stats = df.groupby(["draw", "objective"])["inf_norm"].agg(["mean", "var", "sem", "count"])
+            frames.append(stats.reset_index().assign(n_hidden=n_hidden))
+        df = pd.concat(frames, ignore_index=True).rename(columns={"count": "instances"})
+        cols = ["draw", "objective", "n_hidden", "instances", "mean", "var", "sem"]
+        return df[cols].sort_values(["draw", "objective", "n_hidden"]).reset_index(drop=True)
+
+    return store.cached(CHAPTER, params["scale"], TARGETS_EXPERIMENT, params, compute, recompute=recompute)
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics quoted in the chapter
+
+
+def haar_rms(d_visible: int, d_hidden) -> np.ndarray:
+    r"""RMS derivative of :math:`\mathrm{Tr}(O\rho_v)`, :math:`O` a Pauli string, in the 2-design model.
+
+    With :math:`|\psi\rangle` Haar random and :math:`\tilde H_k` a Pauli string conjugated by
+    an independent Haar unitary (the assumptions of Theorem 3),
+    :math:`\partial_k F = \langle\psi|A|\psi\rangle`, :math:`A = i[\tilde H_k, O\otimes I]`, and
+
+    .. math::
+
+        \mathbb E(\partial_k F)^2 = \frac{\mathbb E\,\mathrm{Tr}A^2}{D(D+1)}
+        = \frac{2D^2}{(D^2 - 1)(D + 1)} \approx \frac{2}{D}, \qquad D = D_v D_h .
+    """
+    d = d_visible * np.asarray(d_hidden, dtype=float)
+    return np.sqrt(2.0 * d**2 / ((d**2 - 1.0) * (d + 1.0)))

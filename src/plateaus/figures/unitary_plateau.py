@@ -1,0 +1,226 @@
+r"""Figures and fitted slopes of the chapter *Unitary plateau* (Theorem 3, Figs. 3(b), 5(a)).
+
+Everything here reads the tables of :mod:`plateaus.experiments.unitary_plateau`; nothing is
+recomputed. The paper's Figs. 3(b) and 5(a) plot the logarithm of an ensemble statistic on a
+linear axis against the number of hidden qubits; the functions below do the same with
+:math:`\log_2`, so the axis values can be set beside the paper's.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .style import MODEL_COLORS, MODEL_LABELS, PALETTE, fit_line, new_figure
+
+OBJECTIVE_LABELS = {
+    "fidelity": r"fidelity $F$ (Uhlmann)",
+    "root-fidelity": r"root fidelity $\sqrt{F}$",
+    "observable": r"observable $\mathrm{Tr}(O\rho_v)$",
+}
+CLASS_COLORS = {"visible": PALETTE[0], "cut": PALETTE[2], "hidden": PALETTE[4]}
+CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
+                "hidden": "hidden-only terms"}
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics of the tables
+
+
+def ensemble_stats(df: pd.DataFrame, column: str = "inf_norm") -> pd.DataFrame:
+    """Mean, variance, standard error and RMS of ``column`` per model, objective and hidden size."""
+    g = df.groupby(["model", "objective", "n_hidden"])[column]
+    out = g.agg(mean="mean", var="var", sem="sem", instances="count").reset_index()
+    out["ms_root"] = g.apply(lambda x: float(np.sqrt(np.mean(np.square(x))))).to_numpy()
+    return out
+
+
+def class_stats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Ensemble RMS gradient entry per term class: :math:`\sqrt{\mathbb E\,\overline{g_k^2}}` over
+    the terms of the class and the instances. Long format: one row per model, objective,
+    hidden size and class (``rms``)."""
+    cols = {"rms": "all", "rms_visible": "visible", "rms_cut": "cut", "rms_hidden": "hidden"}
+    long = df.melt(id_vars=["model", "objective", "n_hidden"], value_vars=list(cols),
+                   var_name="cls", value_name="x")
+    long["cls"] = long["cls"].map(cols)
+    g = long.groupby(["model", "objective", "n_hidden", "cls"])["x"]
+    return g.apply(lambda x: float(np.sqrt(np.mean(np.square(x))))).rename("rms").reset_index()
+
+
+def log2_slopes(stats: pd.DataFrame, value: str = "mean", by=("model", "objective"),
+                n_hidden=None) -> pd.DataFrame:
+    r"""Least-squares slope of :math:`\log_2` of ``value`` against :math:`n_h`, per group.
+
+    Columns ``slope_log2``, ``se_log2``, the same fit read in natural logarithms
+    (``slope_ln = slope_log2 * ln 2``, ``se_ln``), ``intercept_log2`` and ``sizes`` (the
+    range of :math:`n_h` fitted). ``n_hidden`` restricts the fit to those sizes.
+    """
+    rows = []
+    for key, group in stats.groupby(list(by), sort=False):
+        if n_hidden is not None:
+            group = group[group["n_hidden"].isin(list(n_hidden))]
+        fit = fit_line(group["n_hidden"], np.log2(group[value]))
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), "slope_log2": fit.slope, "se_log2": fit.slope_se,
+                     "slope_ln": fit.slope * np.log(2), "se_ln": fit.slope_se * np.log(2),
+                     "intercept_log2": fit.intercept,
+                     "sizes": f"{int(group['n_hidden'].min())}..{int(group['n_hidden'].max())}"})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+
+def _reference(ax, x, y0, slope, label):
+    x = np.asarray(x, dtype=float)
+    ax.plot(x, y0 + slope * (x - x[0]), color="0.45", ls=":", lw=1.2, label=label)
+
+
+def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
+                objectives=("fidelity", "root-fidelity", "observable"), bound_slope: float = -0.5):
+    r"""Figs. 3(b) (``value="mean"``) and 5(a) (``value="var"``): :math:`\log_2` of the ensemble
+    statistic of :math:`\|\nabla F\|_\infty` against :math:`n_h`, one panel per objective, both
+    readings of the gate order with their least-squares lines (``fits``, from
+    :func:`log2_slopes`), and a dotted line of the bound's slope through the first
+    random-order point. Error bars: two standard errors of the mean (``value="mean"`` only).
+    """
+    fig, axes = new_figure(ncols=len(objectives), width=3.7, height=3.4, sharey=False)
+    axes = np.atleast_1d(axes)
+    for ax, objective in zip(axes, objectives):
+        sub = stats[stats["objective"] == objective]
+        for model, group in sub.groupby("model", sort=False):
+            x, y = group["n_hidden"].to_numpy(), np.log2(group[value].to_numpy())
+            yerr = None
+            if value == "mean":
+                yerr = 2 * group["sem"].to_numpy() / (group["mean"].to_numpy() * np.log(2))
+            fit = fits[(fits["model"] == model) & (fits["objective"] == objective)].iloc[0]
+            ax.errorbar(x, y, yerr=yerr, marker="o", ms=4, ls="none", capsize=2,
+                        color=MODEL_COLORS[model], label=MODEL_LABELS[model])
+            ax.plot(x, fit["intercept_log2"] + fit["slope_log2"] * x, ls="--", lw=1.1,
+                    color=MODEL_COLORS[model],
+                    label=f"slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
+            if model == "unitary-random-order":
+                _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (bound)")
+        ax.set_title(OBJECTIVE_LABELS[objective])
+        ax.set_xlabel("hidden qubits $n_h$")
+        ax.set_xticks(sorted(sub["n_hidden"].unique()))
+        ax.legend(fontsize="x-small", loc="lower left")
+    stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
+    axes[0].set_ylabel(rf"$\log_2$ {stat}")
+    fig.tight_layout()
+    return fig
+
+
+def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
+                 objectives=("fidelity", "observable"),
+                 models=("unitary", "unitary-random-order")):
+    r"""Ensemble RMS gradient entry per term class against :math:`n_h` (log2 axis): rows are
+    objectives, columns the readings of the gate order. ``haar``: columns ``n_hidden``, ``rms``
+    (the 2-design value for an observable, drawn in the observable's panels)."""
+    fig, axes = new_figure(ncols=len(models), nrows=len(objectives), width=4.0, height=3.0,
+                           sharex=True, sharey="row", squeeze=False)
+    for i, objective in enumerate(objectives):
+        for j, model in enumerate(models):
+            ax = axes[i, j]
+            sub = cstats[(cstats["objective"] == objective) & (cstats["model"] == model)]
+            for cls in ("visible", "cut", "hidden"):
+                group = sub[sub["cls"] == cls]
+                ax.plot(group["n_hidden"], group["rms"], marker="o", ms=4, lw=1.2,
+                        color=CLASS_COLORS[cls], label=CLASS_LABELS[cls])
+            group = sub[sub["cls"] == "all"]
+            ax.plot(group["n_hidden"], group["rms"], color="k", lw=1.0, label="all terms")
+            if objective == "observable":
+                ax.plot(haar["n_hidden"], haar["rms"], color="0.45", ls=":", lw=1.4,
+                        label="2-design value")
+            ax.set_yscale("log", base=2)
+            ax.set_title(f"{MODEL_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
+            if i == len(objectives) - 1:
+                ax.set_xlabel("hidden qubits $n_h$")
+                ax.set_xticks(sorted(sub["n_hidden"].unique()))
+            if j == 0:
+                ax.set_ylabel("RMS gradient entry")
+    axes[0, 0].legend(fontsize="x-small", loc="lower left")
+    axes[-1, -1].legend(fontsize="x-small", loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def fd_convergence(fd: pd.DataFrame):
+    r"""Relative error of central differences, :math:`\|g_{FD} - g\|_\infty / \|g\|_\infty`,
+    against the step (log-log): median over instances (line) and the largest (band edge),
+    one line per objective and hidden size."""
+    fig, ax = new_figure(width=5.6, height=3.6)
+    styles = {"fidelity": "-", "root-fidelity": "--", "observable": "-."}
+    sizes = sorted(fd["n_hidden"].unique())
+    colors = dict(zip(sizes, [PALETTE[k] for k in (0, 3, 2, 4, 1)]))
+    for (objective, n_hidden), group in fd.groupby(["objective", "n_hidden"]):
+        s = group.groupby("step")["rel_error"].agg(["median", "max"]).reset_index()
+        ax.plot(s["step"], s["median"], ls=styles[objective], marker="o", ms=3, lw=1.2,
+                color=colors[n_hidden], label=f"{OBJECTIVE_LABELS[objective]}, $n_h={n_hidden}$")
+        ax.fill_between(s["step"], s["median"], s["max"], color=colors[n_hidden], alpha=0.12, lw=0)
+    h = np.array(sorted(fd["step"].unique()))
+    top = fd[fd["step"] == h.max()]["rel_error"].median()
+    ax.plot(h, top * (h / h.max()) ** 2, color="0.45", ls=":", lw=1.0, label=r"$\propto h^2$")
+    ax.plot(h, 1e-16 / h, color="0.65", ls="-.", lw=1.0, label=r"$10^{-16}/h$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("finite-difference step $h$")
+    ax.set_ylabel(r"$\|g_{FD} - g\|_\infty / \|g\|_\infty$")
+    ax.legend(fontsize="x-small", ncol=2, loc="upper center")
+    fig.tight_layout()
+    return fig
+
+
+def beyond(stats: pd.DataFrame, haar: pd.DataFrame, paper_sizes,
+           objectives=("fidelity", "root-fidelity", "observable")):
+    r"""Past the paper: mean :math:`\|\nabla F\|_\infty` (left) and the ensemble RMS gradient entry
+    (right) against :math:`n_h` on log2 axes, random order (filled) and Eq. (11) order (open),
+    with the 2-design RMS of an observable and a shaded band over the paper's sizes."""
+    fig, axes = new_figure(ncols=2, width=4.6, height=3.6, sharex=True)
+    colors = dict(zip(objectives, [PALETTE[0], PALETTE[1], PALETTE[2]]))
+    for ax, value in zip(axes, ("mean", "ms_root")):
+        for (model, objective), group in stats.groupby(["model", "objective"], sort=False):
+            if objective not in objectives:
+                continue
+            random = model == "unitary-random-order"
+            ax.plot(group["n_hidden"], group[value], marker="o", ms=4, lw=1.2 if random else 0.9,
+                    ls="-" if random else "--", color=colors[objective],
+                    mfc=colors[objective] if random else "white",
+                    label=f"{OBJECTIVE_LABELS[objective]}, {'random' if random else 'Eq. (11)'} order")
+        ax.axvspan(min(paper_sizes) - 0.2, max(paper_sizes) + 0.2, color="0.92", zorder=0)
+        ax.set_yscale("log", base=2)
+        ax.set_xlabel("hidden qubits $n_h$")
+        ax.set_xticks(sorted(stats["n_hidden"].unique()))
+    axes[1].plot(haar["n_hidden"], haar["rms"], color="0.3", ls=":", lw=1.4,
+                 label=r"2-design value, $\mathrm{Tr}(O\rho_v)$")
+    axes[0].set_ylabel(r"mean $\|\nabla F\|_\infty$")
+    axes[1].set_ylabel("RMS gradient entry")
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize="x-small", ncol=2, loc="upper center",
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout()
+    return fig
+
+
+def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bound_slope: float = -0.5):
+    r"""The log2 slope of Fig. 3(b) for every draw of the thermal target (dots; draw 0, the
+    chapter's target, ringed), per fidelity convention, beside the paper's slope and the bound's."""
+    fig, ax = new_figure(width=5.0, height=3.0)
+    names = [n for n in ("fidelity", "root-fidelity") if n in set(slopes["objective"])]
+    rng = np.random.default_rng(0)  # horizontal jitter only
+    for i, name in enumerate(names):
+        s = slopes[slopes["objective"] == name]
+        y = i + rng.uniform(-0.15, 0.15, len(s))
+        ax.scatter(s["slope_log2"], y, s=14, color=PALETTE[i], alpha=0.8, zorder=3)
+        first = (s["draw"] == 0).to_numpy()
+        ax.scatter(s["slope_log2"][first], y[first], s=80, facecolors="none",
+                   edgecolors="k", zorder=4, label="the chapter's target" if i == 0 else None)
+    ax.axvspan(paper_slope - paper_se, paper_slope + paper_se, color=PALETTE[3], alpha=0.3)
+    ax.axvline(paper_slope, color=PALETTE[3], lw=1.2, label=f"paper: {paper_slope} ± {paper_se}")
+    ax.axvline(bound_slope, color="0.45", ls=":", lw=1.2, label=f"bound: {bound_slope:g}")
+    ax.set_yticks(range(len(names)), [OBJECTIVE_LABELS[n] for n in names])
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    ax.set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
+    ax.legend(fontsize="x-small", loc="best")
+    fig.tight_layout()
+    return fig

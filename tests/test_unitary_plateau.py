@@ -1,0 +1,268 @@
+"""Chapter *Unitary plateau*: the experiment, its objectives and statistics, and an independent
+oracle (PennyLane) for the exact gradient of one instance."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy.linalg import expm
+from scipy.stats import unitary_group
+
+from plateaus.experiments import unitary_plateau as ex
+from plateaus.figures import unitary_plateau as fg
+from plateaus.models import UnitaryQNN
+from plateaus.objectives import Fidelity, Observable
+from plateaus.params import chapter_params
+from plateaus.parallel import spawn_seeds
+from plateaus.terms import hamiltonian_matrix, pauli_matrix, two_local_terms
+
+
+@pytest.fixture(scope="module")
+def target():
+    return ex.thermal_target(2021, 3, 0.01, 1.0)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The three tables at quick scale, computed once into a scratch data directory."""
+    root = tmp_path_factory.mktemp("data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PLATEAUS_DATA", str(root))
+    params = chapter_params("unitary-plateau", "quick")
+    tables = {
+        "params": params,
+        "gradients": ex.gradients(params),
+        "fd": ex.finite_differences(params),
+        "targets": ex.target_draws(params),
+    }
+    yield tables
+    mp.undo()
+
+
+def _random_state(dim, rank, rng):
+    a = rng.normal(size=(dim, rank)) + 1j * rng.normal(size=(dim, rank))
+    rho = a @ a.conj().T
+    return rho / np.trace(rho).real
+
+
+class TestThermalTarget:
+    def test_is_the_gibbs_state_of_the_sampled_hamiltonian(self, target):
+        from plateaus.models import sample_couplings
+
+        rng = np.random.default_rng([2021, 0, 0])
+        J = sample_couplings(3, 1, rng, onsite_var=0.01, offsite_var=1.0)[0]
+        h = hamiltonian_matrix(J, two_local_terms(3))
+        expected = expm(-h) / np.trace(expm(-h)).real
+        assert_allclose(target, expected, atol=1e-12)
+
+    def test_is_a_density_matrix_and_draws_differ(self, target):
+        assert_allclose(np.trace(target).real, 1.0, atol=1e-13)
+        assert np.linalg.eigvalsh(target).min() > 0
+        other = ex.thermal_target(2021, 3, 0.01, 1.0, draw=1)
+        assert np.abs(other - target).max() > 1e-2
+        assert_allclose(ex.thermal_target(2021, 3, 0.01, 1.0), target, atol=0)
+
+
+class TestRootFidelity:
+    @pytest.mark.parametrize("rank", [1, 3, 8])
+    def test_value_is_the_square_root_of_the_fidelity(self, target, rank):
+        rho = _random_state(8, rank, np.random.default_rng(rank))
+        assert_allclose(ex.RootFidelity(target).value(rho) ** 2, Fidelity(target).value(rho), rtol=1e-12)
+
+    def test_derivative_against_central_differences(self):
+        """Well-conditioned states (eigenvalues >= 1/16): near-zero eigenvalues would make the
+        finite differences, not the derivative, the inexact side."""
+        rng = np.random.default_rng(3)
+        target, rho = (0.5 * _random_state(8, 8, rng) + 0.5 * np.eye(8) / 8 for _ in range(2))
+        d = rng.normal(size=(8, 8)) + 1j * rng.normal(size=(8, 8))
+        d = d + d.conj().T
+        d -= np.trace(d) / 8 * np.eye(8)
+        obj, h = ex.RootFidelity(target), 1e-6
+        fd = (obj.value(rho + h * d) - obj.value(rho - h * d)) / (2 * h)
+        analytic = np.real(np.trace(obj.derivative(rho) @ d))
+        assert_allclose(analytic, fd, rtol=1e-7)
+
+    def test_make_objective_rejects_unknown_names(self, target):
+        with pytest.raises(ValueError, match="objective = 'trace-distance'"):
+            ex.make_objective("trace-distance", target, "ZII")
+
+
+class TestTermClasses:
+    @pytest.mark.parametrize("n_visible, n_hidden", [(1, 1), (3, 1), (3, 4), (2, 5)])
+    def test_counts(self, n_visible, n_hidden):
+        n = n_visible + n_hidden
+        classes = ex.term_classes(two_local_terms(n), n_visible)
+        count = lambda m: 3 * m + 9 * m * (m - 1) // 2  # noqa: E731
+        assert (classes == "visible").sum() == count(n_visible)
+        assert (classes == "hidden").sum() == count(n_hidden)
+        assert (classes == "cut").sum() == 9 * n_visible * n_hidden
+
+    def test_identity_has_no_class(self):
+        with pytest.raises(ValueError, match="identity"):
+            ex.term_classes(("XI", "II"), 1)
+
+
+class TestGradientSummary:
+    def test_class_split_sums_to_the_whole(self):
+        rng = np.random.default_rng(0)
+        classes = ex.term_classes(two_local_terms(5), 3)
+        grad = rng.normal(size=(7, classes.size))
+        s = ex.gradient_summary(grad, classes)
+        counts = {c: (classes == c).sum() for c in ex.CLASSES}
+        total = sum(counts[c] * s[f"rms_{c}"] ** 2 for c in ex.CLASSES)
+        assert_allclose(total, classes.size * s["rms"] ** 2, rtol=1e-13)
+        assert_allclose(s["inf_norm"], np.abs(grad).max(axis=1), rtol=0)
+        for b in range(7):
+            assert np.abs(grad[b, classes == s["max_class"][b]]).max() == s["inf_norm"][b]
+
+
+class TestGradientsTable:
+    def test_shape_and_columns(self, quick):
+        df, p = quick["gradients"], quick["params"]
+        per_cell = p["instances"] * len(p["n_hidden_beyond"])
+        assert len(df) == per_cell * len(p["models"]) * len(p["objectives"])
+        assert df.groupby(["model", "objective", "n_hidden"]).size().eq(p["instances"]).all()
+        assert set(df["max_class"]) <= set(ex.CLASSES)
+
+    def test_rows_match_a_direct_computation(self, quick, target):
+        """Chunked, batched table rows equal one instance computed alone from its seed."""
+        df, p = quick["gradients"], quick["params"]
+        n_hidden, instance = 2, p["instances"] - 1
+        seed = spawn_seeds([p["seed"], 1, n_hidden], p["instances"])[instance]
+        qnn = UnitaryQNN(3, n_hidden)
+        theta, order = ex.draw_instances([seed], qnn.n_params, p["theta_std"])
+        objectives = {"fidelity": Fidelity(target), "observable": Observable(pauli_matrix("ZII"))}
+        for model, o in (("unitary", None), ("unitary-random-order", order[0])):
+            for name, obj in objectives.items():
+                g = qnn.gradient(theta[0], obj, order=o)
+                row = df[(df.model == model) & (df.objective == name) & (df.n_hidden == n_hidden)
+                         & (df.instance == instance)].iloc[0]
+                assert_allclose(row["inf_norm"], np.abs(g).max(), rtol=1e-12)
+                assert_allclose(row["rms"], np.sqrt(np.mean(g**2)), rtol=1e-12)
+                assert_allclose(row["value"], obj.value(qnn.reduced_state(theta[0], order=o)), rtol=1e-12)
+
+    def test_target_draw_zero_is_the_chapter_target(self, quick):
+        td, df = quick["targets"], quick["gradients"]
+        stats = fg.ensemble_stats(df)
+        for name in ("fidelity", "root-fidelity"):
+            ours = td[(td.draw == 0) & (td.objective == name)].sort_values("n_hidden")["mean"].to_numpy()
+            ref = stats[(stats.model == "unitary-random-order") & (stats.objective == name)
+                        & stats.n_hidden.isin(quick["params"]["n_hidden"])]["mean"].to_numpy()
+            assert_allclose(ours, ref, rtol=1e-12)
+
+    def test_bad_parameters_are_rejected_before_work(self):
+        p = chapter_params("unitary-plateau", "quick")
+        with pytest.raises(ValueError, match="n_hidden_beyond"):
+            ex.gradients({**p, "n_hidden": [1, 5]})
+        with pytest.raises(ValueError, match="visible_observable"):
+            ex.gradients({**p, "n_visible": 2})
+
+
+class TestFiniteDifferences:
+    def test_observable_error_is_the_trigonometric_closed_form(self, quick):
+        r"""For Tr(O rho_v), F(theta_k) = a + b cos 2theta_k + c sin 2theta_k, so the central
+        difference is exactly g sin(2h)/(2h): relative error 1 - sin(2h)/(2h) in every entry."""
+        fd = quick["fd"]
+        obs = fd[(fd.objective == "observable") & (fd.step >= 1e-3)]
+        h = obs["step"].to_numpy()
+        assert_allclose(obs["rel_error"], 1 - np.sin(2 * h) / (2 * h), rtol=1e-6)
+
+    def test_converges_to_the_exact_gradient(self, quick):
+        fd = quick["fd"]
+        best = fd.groupby(["objective", "n_hidden", "instance"])["rel_error"].min()
+        assert (best < 1e-8).all()
+        large = fd[fd.step == fd.step.max()]
+        assert (large["rel_error"] > 1e-3).all()  # a step of 0.1 is visibly biased
+
+    def test_batched_differences_equal_the_models_method(self, target):
+        qnn = UnitaryQNN(3, 1)
+        rng = np.random.default_rng(1)
+        theta = rng.normal(size=(2, qnn.n_params))
+        order = qnn.random_orders(2, rng)
+        obj = Fidelity(target)
+        ours = ex.central_differences(qnn, theta, {"f": obj}, order, 1e-4)["f"]
+        ref = qnn.gradient(theta, obj, method="finite-difference", order=order, step=1e-4)
+        assert_allclose(ours, ref, rtol=0, atol=1e-12)
+
+
+class TestSlopes:
+    def test_recovers_an_exact_exponential(self):
+        n = np.arange(1, 6)
+        stats = pd.DataFrame({"model": "m", "objective": "o", "n_hidden": n, "mean": 3.0 * 2.0 ** (-0.4 * n)})
+        fit = fg.log2_slopes(stats).iloc[0]
+        assert_allclose(fit["slope_log2"], -0.4, rtol=1e-12)
+        assert_allclose(fit["slope_ln"], -0.4 * np.log(2), rtol=1e-12)
+        assert_allclose(fit["se_log2"], 0.0, atol=1e-12)
+
+    def test_class_stats_of_all_terms_is_the_ensemble_rms(self, quick):
+        df = quick["gradients"]
+        cs = fg.class_stats(df)
+        sel = (df.model == "unitary") & (df.objective == "fidelity") & (df.n_hidden == 1)
+        got = cs[(cs.model == "unitary") & (cs.objective == "fidelity") & (cs.n_hidden == 1) & (cs.cls == "all")]
+        assert_allclose(got["rms"].iloc[0], np.sqrt(np.mean(df.loc[sel, "rms"] ** 2)), rtol=1e-12)
+
+
+class TestHaarRms:
+    def test_monte_carlo_of_the_two_design_model(self):
+        """Haar state, independently Haar-rotated Pauli generator, Pauli observable: the mean
+        square derivative <psi|i[H, O]|psi>^2 matches 2D^2/((D^2-1)(D+1))."""
+        rng = np.random.default_rng(11)
+        d_v, d_h, samples = 2, 4, 4000
+        d = d_v * d_h
+        o = np.kron(pauli_matrix("Z"), np.eye(d_h))
+        p = pauli_matrix("XYI")
+        v = unitary_group.rvs(d, size=samples, random_state=rng)
+        h = v @ p @ np.conj(np.swapaxes(v, 1, 2))
+        psi = rng.normal(size=(samples, d)) + 1j * rng.normal(size=(samples, d))
+        psi /= np.linalg.norm(psi, axis=1, keepdims=True)
+        a = 1j * (h @ o - o @ h)
+        x = np.einsum("bi,bij,bj->b", psi.conj(), a, psi).real
+        expected = ex.haar_rms(d_v, d_h) ** 2
+        assert abs(np.mean(x**2) - expected) < 4 * np.std(x**2) / np.sqrt(samples)
+        assert_allclose(ex.haar_rms(8, 2 ** np.arange(1, 8)) ** 2 * 8 * 2 ** np.arange(1, 8), 2, rtol=0.07)
+
+
+class TestPennyLane:
+    """The exact gradient of one instance (n_v = 3, n_h = 3, 153 parameters, random order)
+    against PennyLane's backpropagation through its own simulator, density matrix and fidelity.
+
+    At n_h = 3 the visible state has full rank; for rank-deficient visible states PennyLane's
+    ``qml.math.fidelity`` itself is accurate only to about 1e-7 (those sizes are covered by the
+    finite differences above)."""
+
+    def test_gradients_agree(self, target):
+        qml = pytest.importorskip("pennylane")
+        from pennylane import numpy as pnp
+
+        qnn = UnitaryQNN(3, 3)
+        rng = np.random.default_rng(5)
+        theta, order = rng.normal(size=qnn.n_params), rng.permutation(qnn.n_params)
+        dev = qml.device("default.qubit", wires=qnn.n_qubits)
+
+        def circuit(t):
+            for k in order:  # exp(-i t_k P_k) = PauliRot(2 t_k) on the support of P_k
+                wires = [q for q, c in enumerate(qnn.terms[k]) if c != "I"]
+                qml.PauliRot(2 * t[k], "".join(qnn.terms[k][q] for q in wires), wires=wires)
+
+        @qml.qnode(dev, diff_method="backprop")
+        def visible(t):
+            circuit(t)
+            return qml.density_matrix(wires=range(3))
+
+        @qml.qnode(dev, diff_method="backprop")
+        def expval(t):
+            circuit(t)
+            return qml.expval(qml.PauliZ(0))
+
+        t = pnp.array(theta, requires_grad=True)
+        assert_allclose(np.asarray(visible(t)), qnn.reduced_state(theta, order=order), atol=1e-13)
+        cases = [
+            (expval, Observable(pauli_matrix("ZII"))),
+            (lambda s: qml.math.fidelity(visible(s), target), Fidelity(target)),
+            (lambda s: qml.math.sqrt(qml.math.fidelity(visible(s), target)), ex.RootFidelity(target)),
+        ]
+        for func, objective in cases:
+            ours = qnn.gradient(theta, objective, order=order)
+            theirs = np.asarray(qml.grad(func)(t))
+            assert_allclose(theirs, ours, atol=1e-9 * np.abs(ours).max())
