@@ -207,3 +207,31 @@ def prefix_length(n_visible: int, n_hidden: int) -> tuple[int, int]:
     terms = two_local_terms(n_visible + n_hidden)
     last = max(k for k, label in enumerate(terms) if set(label[:n_visible]) != {"I"}) + 1
     return last, len(terms)
+
+
+def boltzmann_first_order_stats(df: pd.DataFrame) -> dict:
+    r"""How well the first-order (high-temperature) prediction explains the Boltzmann machine.
+
+    Returns ``median_ratio`` (median of :math:`T / T_1` over all instances), ``log_corr`` (the
+    correlation of :math:`\ln T` and :math:`\ln T_1`), ``norm_min``, ``norm_max`` (mean
+    :math:`\|H\|_\infty` at the smallest and the largest size), ``norm_exponent`` (slope of
+    :math:`\ln \overline{\|H\|}` against :math:`\ln n`: :math:`\|H\|_\infty \propto n^{a}`) and
+    ``first_order_slope`` (slope of :math:`\log_2 \bar T_1` against the registers).
+    """
+    sub = df[df.model == "boltzmann"]
+    if sub.empty:
+        raise ValueError("df holds no Boltzmann-machine rows (model == 'boltzmann')")
+    ratio = sub["trace_distance"] / sub["first_order"]
+    by = sub.groupby("registers")
+    norms = by["h_norm"].mean()
+    first = by["first_order"].mean()
+    return dict(
+        median_ratio=float(ratio.median()),
+        log_corr=float(np.corrcoef(np.log(sub["trace_distance"]), np.log(sub["first_order"]))[0, 1]),
+        norm_min=float(norms.iloc[0]),
+        norm_max=float(norms.iloc[-1]),
+        norm_exponent=float(stats.linregress(np.log(norms.index.to_numpy(float)), np.log(norms.to_numpy())).slope)
+        if len(norms) > 1 else float("nan"),
+        first_order_slope=float(stats.linregress(first.index.to_numpy(float), np.log2(first.to_numpy())).slope)
+        if len(first) > 1 else float("nan"),
+    )

@@ -58,9 +58,9 @@ def histograms(df: pd.DataFrame, bins: int = 40, lo: float = 10**-3.6, hi: float
     (:func:`plateaus.haar.trace_distance_pdf`).
     """
     models = [m for m, _ in PANELS if (df.model == m).any()]
-    ncols = 3 if len(models) > 2 else len(models)
+    ncols = 2 if len(models) > 1 else 1
     nrows = -(-len(models) // ncols)
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=3.9, height=3.0, squeeze=False)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, width=4.4, height=3.1, squeeze=False)
     edges = np.logspace(np.log10(lo), np.log10(hi), bins + 1)
     grid = np.logspace(np.log10(lo), np.log10(hi) - 1e-9, 400)
     sizes = sorted(df["n_hidden"].unique())
@@ -146,7 +146,7 @@ def angle_scan(scan: pd.DataFrame):
     r"""Mean :math:`T(\rho_v, I/2)` of the unitary model against the angle range
     :math:`\theta \sim U[0, \theta_{max})`, both gate orders, with two standard errors; the
     exact Haar mean and the bound for the same :math:`D_h` as horizontal lines."""
-    fig, ax = new_figure(width=5.2, height=3.5)
+    fig, ax = new_figure(width=5.6, height=4.2)
     stats = scan.groupby(["model", "theta_high"])["trace_distance"].agg(["mean", "sem"]).reset_index()
     for model, g in stats.groupby("model", sort=False):
         ax.errorbar(g["theta_high"], g["mean"], yerr=2 * g["sem"], fmt="o-", ms=4, lw=1, capsize=2,
@@ -159,7 +159,7 @@ def angle_scan(scan: pd.DataFrame):
     ax.set_xlabel(r"angle range $\theta_{max}$, $\theta \sim U[0, \theta_{max})$")
     ax.set_ylabel(r"mean $T(\rho_v, I/2)$")
     ax.set_title(f"$n_h = {int(scan['n_hidden'].iloc[0])}$ hidden qubits")
-    ax.legend(fontsize="x-small", loc="center right")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     fig.tight_layout()
     return fig
 
@@ -187,3 +187,22 @@ def boltzmann_first_order(df: pd.DataFrame):
     ax.legend(fontsize="x-small", markerscale=3)
     fig.tight_layout()
     return fig
+
+
+def model_table(summary: pd.DataFrame) -> pd.DataFrame:
+    r"""The numbers the chapter quotes, one row per model: the slope of :math:`\log_2\bar T`
+    against the registers with its standard error (:func:`mean_slopes`; the bound's is
+    -1/2), the largest ratio of the mean to the bound, the largest distance of the mean from
+    the exact Haar mean in standard errors, and the smallest Kolmogorov-Smirnov p-value
+    against the exact Haar law, over the model's sizes."""
+    slopes = mean_slopes(summary).set_index("model")
+    g = summary.groupby("model", sort=False)
+    out = pd.DataFrame({
+        "registers": g["registers"].agg(lambda r: f"{r.min()}-{r.max()}"),
+        "slope": slopes["slope"],
+        "slope_se": slopes["slope_se"],
+        "max_ratio": g["ratio"].max(),
+        "max_abs_z": g["z_haar"].agg(lambda z: z.abs().max()),
+        "min_ks_p": g["ks_haar"].min(),
+    })
+    return out.loc[list(g.groups)]
