@@ -240,6 +240,14 @@ class TestMaxVisibleObjective:
             O = h / np.linalg.norm(h, 2)
             assert abs(np.trace(O @ A).real) <= best + 1e-12
 
+    @pytest.mark.parametrize("n_h", [1, 3, 6])
+    def test_haar_qubit_second_moment(self, n_h):
+        # One visible qubit: ||rho_v - I/2||_1 is the Bloch length b, and
+        # E b^2 = 2 E Tr rho_v^2 - 1 = 3/(D+1) from E Tr rho_v^2 = (D_v + D_h)/(D + 1).
+        rho = rho_v_of(pl.haar_states(1 + n_h, 8000, n_h), 1)
+        b2 = fam.max_visible_objective(rho) ** 2
+        assert_allclose(b2.mean(), 3 / (2 ** (1 + n_h) + 1), atol=5 * b2.std() / np.sqrt(b2.size))
+
     def test_maximally_mixed_gives_zero(self):
         assert_allclose(fam.max_visible_objective(np.eye(8)[None] / 8), 0, atol=1e-15)
 
