@@ -450,6 +450,16 @@ RAW_MATH = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|(?<![\w$\\])\$[^$\n]{1,200}\$(?
 UNRENDERED_ROLE = re.compile(r"\{(?:glue(?::\w+)?|cite(?::\w+)?|eq|doc|ref|numref|download|prf:\w+|math)\}")
 
 
+def _report(rendered, check) -> list[str]:
+    """``check(result) -> list of problems`` over every page; one line per page with problems."""
+    lines = []
+    for name, result in rendered.items():
+        problems = [p for p in check(result) if p]
+        if problems:
+            lines.append(f"{name}: " + "; ".join(problems) + f" (screenshot {result['screenshot']})")
+    return lines
+
+
 class TestInTheBrowser:
     def test_every_page_was_rendered_with_a_screenshot(self, rendered, pages):
         expected = {name for name, page in pages.items() if not page.redirect}
@@ -458,34 +468,38 @@ class TestInTheBrowser:
             assert result["screenshot"].stat().st_size > 10_000, f"{name}: empty screenshot"
 
     def test_no_remote_request_and_no_broken_local_one(self, rendered):
-        for name, result in rendered.items():
-            assert not result["remote"], f"{name} asked the network for {result['remote']}"
-            assert not result["failed"], f"{name}: local requests that failed: {result['failed']}"
+        bad = _report(rendered, lambda r: [
+            r["remote"] and f"asked the network for {r['remote']}",
+            r["failed"] and f"local requests that failed: {r['failed']}",
+        ])
+        assert not bad, "\n".join(bad)
 
     def test_math_is_typeset_offline(self, rendered):
-        for name, result in rendered.items():
-            assert not result["untypeset"], f"{name}: math left untypeset: {result['untypeset'][:5]}"
-            assert result["containers"] >= result["math"], f"{name}: {result}"
-            assert not result["texErrors"], f"{name}: TeX errors {result['texErrors']}"
-            raw = RAW_MATH.findall(result["prose"])
-            assert not raw, f"{name}: raw TeX delimiters in the visible text: {raw[:5]}"
+        bad = _report(rendered, lambda r: [
+            r["untypeset"] and f"math left untypeset: {r['untypeset'][:5]}",
+            r["containers"] < r["math"] and f"{r['math']} math elements, {r['containers']} typeset",
+            r["texErrors"] and f"TeX errors: {r['texErrors'][:5]}",
+            RAW_MATH.findall(r["prose"]) and f"raw TeX in the text: {RAW_MATH.findall(r['prose'])[:5]}",
+        ])
+        assert not bad, "\n".join(bad)
 
     def test_pages_with_math_have_it(self, rendered):
         for name in ("book/intro.html", "book/models.html"):
             assert rendered[name]["containers"] > 0, f"{name}: no typeset math"
 
     def test_every_image_loads(self, rendered):
-        for name, result in rendered.items():
-            assert not result["brokenImages"], f"{name}: images that did not load: {result['brokenImages']}"
+        bad = _report(rendered, lambda r: [r["brokenImages"] and f"images that did not load: {r['brokenImages']}"])
+        assert not bad, "\n".join(bad)
         assert rendered["book/models.html"]["images"] > 0
 
     def test_no_error_cell_or_unrendered_markup(self, rendered):
-        for name, result in rendered.items():
-            assert not result["errorCells"], f"{name} shows errors: {result['errorCells']}"
-            assert "Traceback (most recent call last)" not in result["text"], f"{name} shows a traceback"
-            roles = UNRENDERED_ROLE.findall(result["text"])
-            assert not roles, f"{name}: unrendered MyST roles {roles}"
+        bad = _report(rendered, lambda r: [
+            r["errorCells"] and f"shows errors: {r['errorCells'][:3]}",
+            "Traceback (most recent call last)" in r["text"] and "shows a traceback",
+            UNRENDERED_ROLE.findall(r["text"]) and f"unrendered MyST roles {UNRENDERED_ROLE.findall(r['text'])}",
+        ])
+        assert not bad, "\n".join(bad)
 
     def test_no_javascript_error(self, rendered):
-        for name, result in rendered.items():
-            assert not result["js_errors"], f"{name}: {result['js_errors']}"
+        bad = _report(rendered, lambda r: [r["js_errors"] and f"JavaScript errors: {r['js_errors']}"])
+        assert not bad, "\n".join(bad)
