@@ -26,8 +26,8 @@ on the visible qubits: Theorem 3's objective):
   (:func:`plateaus.training.identity_block`, Grant et al. 2019), :math:`2N` parameters.
 
 Boltzmann machine (Sec. IV.B), couplings normalised by the operator norm as in Fig. 3(c),
-objectives ``fidelity``, ``observable``, ``overlap`` (:math:`\mathrm{Tr}(\rho_{data}\rho_v)`,
-linear) and ``relative-entropy`` (:math:`S(\rho_{data}\|\rho_v)`, not linear):
+objectives ``overlap`` (:math:`\mathrm{Tr}(\rho_{data}\rho_v)`, linear) and
+``relative-entropy`` (:math:`S(\rho_{data}\|\rho_v)`, not linear), on the same instances:
 
 * ``typical``: on-site :math:`J \sim N(0, 0.01)`, off-site :math:`N(0, 1)` (variances), the
   instances of the *Boltzmann plateau* chapter (stream ``[seed, n_h]``);
@@ -62,7 +62,7 @@ GRADIENTS = "gradients"
 TRAINING = "training"
 
 UNITARY_OBJECTIVES = ("fidelity", "observable")
-BOLTZMANN_OBJECTIVES = ("fidelity", "observable", "overlap", "relative-entropy")
+BOLTZMANN_OBJECTIVES = ("overlap", "relative-entropy")
 
 #: The paper's Fig. 3(b) slope (log base not stated), quoted beside ours.
 PAPER_SLOPE_UNITARY = -0.441
@@ -421,4 +421,53 @@ def steps_table(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
         rows.append(dict(zip(["model", "init", "loss_name", "n_hidden"], key),
                          median_steps=median if np.isfinite(median) else np.nan, reached=reached,
                          runs=hit.size, final=float(wide.iloc[-1].median())))
+    return pd.DataFrame(rows)
+
+
+def page_curve(n_visible: int, n_hidden) -> pd.DataFrame:
+    """Page's mean visible entropy of Haar-random states (nats) for each hidden size."""
+    from .models import page_entropy
+
+    return pd.DataFrame({"n_hidden": list(n_hidden),
+                         "entropy": [page_entropy(2**n_visible, 2**h) for h in n_hidden]})
+
+
+#: The rows of the summary figure: (group, model, objective, quantity, [inits]).
+SUMMARY_ROWS = (
+    ("unitary network, fidelity", "unitary", "fidelity", "inf_norm",
+     ("typical", "area-law", "small-angle-0.03", "small-angle-0.1", "identity-block")),
+    ("unitary network, observable", "unitary", "observable", "inf_norm",
+     ("typical", "area-law", "small-angle-0.03", "small-angle-0.1")),
+    ("Boltzmann machine, parameters touching hidden qubits", "boltzmann", None, "inf_hidden",
+     ("typical", "weak-coupling")),
+    ("Boltzmann machine, all parameters", "boltzmann", None, "inf_norm", ("typical", "weak-coupling")),
+)
+SUMMARY_INIT_LABELS = {
+    "typical": "typical", "area-law": "area law", "small-angle-0.03": "near identity, 0.03",
+    "small-angle-0.1": "near identity, 0.1", "identity-block": "identity block",
+    "weak-coupling": "weak couplings",
+}
+SUMMARY_OBJECTIVE_LABELS = {"overlap": "overlap", "relative-entropy": "relative entropy",
+                            "fidelity": "fidelity", "observable": "observable"}
+
+
+def summary_slopes(df: pd.DataFrame, boltzmann_objectives=("overlap", "relative-entropy")) -> pd.DataFrame:
+    """Slopes of every remedy and of the plateau, labelled for :func:`plateaus.figures.escaping.slope_summary`.
+
+    Columns of :func:`slopes` plus ``group``, ``label`` and ``plateau`` (typical
+    initialisation with the objective of the plateau: fidelity/observable for the unitary
+    network, the linear overlap for the Boltzmann machine).
+    """
+    rows = []
+    for group, model, objective, quantity, inits in SUMMARY_ROWS:
+        fits = slopes(df[df["model"] == model], quantity)
+        objectives = (objective,) if objective else boltzmann_objectives
+        for init in inits:
+            for obj in objectives:
+                row = fits[(fits["init"] == init) & (fits["objective"] == obj)]
+                if row.empty:
+                    continue
+                label = SUMMARY_INIT_LABELS[init] + ("" if objective else f", {SUMMARY_OBJECTIVE_LABELS[obj]}")
+                plateau = init == "typical" and (model == "unitary" or obj == "overlap")
+                rows.append({**row.iloc[0].to_dict(), "group": group, "label": label, "plateau": plateau})
     return pd.DataFrame(rows)

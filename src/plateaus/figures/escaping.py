@@ -1,0 +1,206 @@
+r"""Figures of the chapter *Escaping the plateau*: remedies beside the plateau, and training.
+
+Everything here reads the tables of :mod:`plateaus.experiments.escaping` (and the slopes
+computed from them by :func:`plateaus.experiments.escaping.slopes`); nothing is recomputed.
+Gradient norms are drawn on a base-2 logarithmic axis against the number of hidden qubits, so
+a straight line of slope :math:`s` halves the gradient every :math:`1/|s|` hidden qubits; the
+quoted slopes are per hidden qubit in :math:`\log_2`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .style import PALETTE, new_figure
+
+INIT_LABELS = {
+    "typical": "typical (the plateau)",
+    "area-law": "area law (brickwork)",
+    "small-angle-0.03": r"near identity, $\theta\sim N(0, 0.03^2)$",
+    "small-angle-0.1": r"near identity, $\theta\sim N(0, 0.1^2)$",
+    "identity-block": "identity block (Grant et al.)",
+    "weak-coupling": "weak couplings",
+}
+INIT_COLORS = {
+    "typical": PALETTE[3],
+    "area-law": PALETTE[0],
+    "small-angle-0.03": PALETTE[2],
+    "small-angle-0.1": PALETTE[8],
+    "identity-block": PALETTE[4],
+    "weak-coupling": PALETTE[0],
+}
+OBJECTIVE_LABELS = {
+    "fidelity": "fidelity",
+    "observable": r"observable $Z_1$",
+    "overlap": r"overlap $\mathrm{Tr}(\rho_{data}\rho_v)$",
+    "relative-entropy": r"relative entropy $S(\rho_{data}\|\rho_v)$",
+}
+QUANTITY_LABELS = {"inf_norm": "all parameters", "inf_hidden": "parameters touching hidden qubits"}
+
+
+def _stats(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    return df.groupby("n_hidden")[column].agg(["mean", "sem"]).reset_index()
+
+
+def _errorbar(ax, stats, **kw):
+    ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["sem"], marker="o", ms=4,
+                capsize=2, lw=1.4, **kw)
+
+
+def _log2_axis(ax, n_hidden):
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(sorted(n_hidden))
+    ax.set_xlabel("hidden qubits $n_h$")
+
+
+def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
+    r"""Three panels for the unitary remedies: mean :math:`\|\nabla F\|_\infty` of the fidelity
+    and of the observable against :math:`n_h` (two standard errors), and the mean visible
+    entropy :math:`S(\rho_v)` with :math:`\ln D_v` and, if given, Page's Haar value
+    (``page``: columns ``n_hidden``, ``entropy``).
+
+    Initialisations whose gradient is zero to round-off for an objective (the identity block
+    with an observable diagonal in the computational basis) are left out of that panel and
+    named in its corner.
+    """
+    u = df[df["model"] == "unitary"]
+    fig, axes = new_figure(3, width=4.0, height=3.3)
+    n_hidden = sorted(u["n_hidden"].unique())
+    for ax, objective in zip(axes[:2], ("fidelity", "observable")):
+        missing = []
+        for init, g in u[u["objective"] == objective].groupby("init", sort=False):
+            stats = _stats(g, "inf_norm")
+            if stats["mean"].max() < 1e-10:
+                missing.append(INIT_LABELS.get(init, init))
+                continue
+            _errorbar(ax, stats, color=INIT_COLORS.get(init), label=INIT_LABELS.get(init, init))
+        _log2_axis(ax, n_hidden)
+        ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
+        ax.set_title(OBJECTIVE_LABELS[objective])
+        if missing:
+            ax.text(0.03, 0.03, "zero gradient:\n" + "\n".join(missing), transform=ax.transAxes,
+                    fontsize="x-small", va="bottom", color="0.3")
+    ax = axes[2]
+    ent = u[u["objective"] == "fidelity"]
+    for init, g in ent.groupby("init", sort=False):
+        stats = _stats(g, "entropy")
+        _errorbar(ax, stats, color=INIT_COLORS.get(init), label=INIT_LABELS.get(init, init))
+    d_v = 2 ** int(df["n_visible"].iloc[0])
+    ax.axhline(np.log(d_v), color="0.3", ls="--", lw=1, label=r"$\ln D_v$")
+    if page is not None:
+        ax.plot(page["n_hidden"], page["entropy"], color="0.5", ls=":", lw=1.4, label="Haar (Page)")
+    ax.set_xticks(n_hidden)
+    ax.set_xlabel("hidden qubits $n_h$")
+    ax.set_ylabel(r"mean $S(\rho_v)$ (nats)")
+    ax.set_title("visible entropy")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize="small",
+               bbox_to_anchor=(0.5, -0.12))
+    fig.tight_layout()
+    return fig
+
+
+def boltzmann_panels(df: pd.DataFrame, objectives=("overlap", "relative-entropy")):
+    r"""Two panels for the Boltzmann machine: mean :math:`\|\nabla F\|_\infty` over all
+    parameters and over the parameters of terms that touch a hidden qubit, for the typical
+    and the weak-coupling couplings (colour) and the linear overlap and the relative entropy
+    (line style)."""
+    b = df[df["model"] == "boltzmann"]
+    fig, axes = new_figure(2, width=4.4, height=3.4)
+    styles = dict(zip(objectives, ("-", "--", ":", "-.")))
+    markers = dict(zip(objectives, ("o", "s", "^", "v")))
+    for ax, quantity in zip(axes, ("inf_norm", "inf_hidden")):
+        for (init, objective), g in b[b["objective"].isin(objectives)].groupby(["init", "objective"], sort=False):
+            stats = _stats(g, quantity)
+            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["sem"], capsize=2, ms=4,
+                        marker=markers[objective], ls=styles[objective], color=INIT_COLORS.get(init),
+                        label=f"{INIT_LABELS.get(init, init)}, {OBJECTIVE_LABELS[objective]}")
+        _log2_axis(ax, b["n_hidden"].unique())
+        ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
+        ax.set_title(QUANTITY_LABELS[quantity])
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, -0.16))
+    fig.tight_layout()
+    return fig
+
+
+RUN_LABELS = {
+    ("unitary", "typical", "infidelity"): "typical",
+    ("unitary", "area-law", "infidelity"): "area law",
+    ("unitary", "small-angle-0.03", "infidelity"): "near identity (0.03)",
+    ("unitary", "small-angle-0.1", "infidelity"): "near identity (0.1)",
+    ("unitary", "identity-block", "infidelity"): "identity block",
+    ("boltzmann", "typical", "infidelity"): "typical, infidelity",
+    ("boltzmann", "weak-coupling", "infidelity"): "weak couplings, infidelity",
+    ("boltzmann", "typical", "relative-entropy"): "typical, relative entropy",
+}
+
+
+def training_curves(tr: pd.DataFrame, threshold: float, n_hidden=None):
+    r"""Median infidelity :math:`1 - F` over runs against the step (band: min to max over runs),
+    one column per hidden size in ``n_hidden`` (default: the smallest and the largest), rows
+    for the unitary network and the Boltzmann machine; the dotted line is ``threshold``."""
+    sizes = sorted(tr["n_hidden"].unique())
+    n_hidden = [sizes[0], sizes[-1]] if n_hidden is None else list(n_hidden)
+    fig, axes = new_figure(len(n_hidden), 2, width=4.2, height=3.0, sharey="row", squeeze=False)
+    for row, model in enumerate(("unitary", "boltzmann")):
+        for col, nh in enumerate(n_hidden):
+            ax = axes[row, col]
+            sub = tr[(tr["model"] == model) & (tr["n_hidden"] == nh)]
+            for (init, loss), g in sub.groupby(["init", "loss_name"], sort=False):
+                wide = g.pivot(index="step", columns="run", values="infidelity").sort_index()
+                color = INIT_COLORS.get(init)
+                ls = "--" if loss == "relative-entropy" else "-"
+                if model == "boltzmann" and init == "typical" and loss == "infidelity":
+                    color = PALETTE[3]
+                elif model == "boltzmann" and loss == "relative-entropy":
+                    color = PALETTE[2]
+                ax.plot(wide.index, wide.median(axis=1), color=color, ls=ls, lw=1.5,
+                        label=RUN_LABELS.get((model, init, loss), f"{init}, {loss}"))
+                ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=color, alpha=0.15, lw=0)
+            ax.axhline(threshold, color="0.3", ls=":", lw=1)
+            ax.set_yscale("log")
+            ax.set_title(f"{'unitary network' if model == 'unitary' else 'Boltzmann machine'}, $n_h = {nh}$")
+            ax.set_xlabel("gradient-descent step")
+            if col == 0:
+                ax.set_ylabel(r"infidelity $1 - F$")
+        axes[row, 0].legend(fontsize="x-small", loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
+    r"""Fitted :math:`\log_2` slopes per hidden qubit (two standard errors) of every remedy,
+    beside the plateau's.
+
+    ``slopes``: rows with ``model``, ``label``, ``slope``, ``slope_se``, ``group`` (a panel
+    title) and ``plateau`` (True for the plateau itself). ``paper``:
+    ``{model: (label, slope, se)}``, drawn as a shaded band of two standard errors in the panels
+    of that model. Vertical lines: 0 (no decay) and :math:`-1/2` (:math:`\sqrt{D_v/D_h}`).
+    """
+    paper = paper or {}
+    groups = list(dict.fromkeys(slopes["group"]))
+    heights = [max(1, int((slopes["group"] == g).sum())) for g in groups]
+    fig, axes = new_figure(1, len(groups), width=7.5, height=0.3 * sum(heights) / len(groups) + 0.55,
+                           sharex=True, squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, group in zip(axes[:, 0], groups):
+        rows = slopes[slopes["group"] == group].reset_index(drop=True)
+        y = np.arange(len(rows))[::-1]
+        colors = [PALETTE[3] if p else PALETTE[0] for p in rows["plateau"]]
+        for yi, (slope, se), color in zip(y, rows[["slope", "slope_se"]].to_numpy(), colors):
+            ax.errorbar([slope], [yi], xerr=[2 * (0.0 if np.isnan(se) else se)], fmt="o", ms=4,
+                        color=color, capsize=2, lw=1.2, zorder=3)
+        ax.set_yticks(y)
+        ax.set_yticklabels(rows["label"], fontsize="small")
+        ax.axvline(0.0, color="0.3", lw=1)
+        ax.axvline(-0.5, color="0.3", ls="--", lw=1)
+        model = rows["model"].iloc[0]
+        if model in paper:
+            label, s, se = paper[model]
+            ax.axvspan(s - 2 * se, s + 2 * se, color=PALETTE[7], alpha=0.35, lw=0, label=label)
+            ax.legend(fontsize="x-small", loc="upper right")
+        ax.set_title(group, fontsize="small", loc="left")
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+    axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
+    fig.tight_layout()
+    return fig
