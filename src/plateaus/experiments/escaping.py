@@ -71,6 +71,9 @@ PAPER_SLOPE_UNITARY_SE = 0.003
 PAPER_SLOPE_BOLTZMANN = -0.423
 PAPER_SLOPE_BOLTZMANN_SE = 0.025
 
+#: Means below this are a gradient that vanishes to round-off (no slope is fitted).
+ZERO_GRADIENT = 1e-12
+
 # Streams of the root seed.
 _TARGET_STREAM, _UNITARY_STREAM, _TRAIN_STREAM = 0, 1, 2
 
@@ -389,14 +392,18 @@ def slopes(df: pd.DataFrame, quantity: str = "inf_norm") -> pd.DataFrame:
 
     Columns: ``model``, ``init``, ``objective``, ``quantity``, ``slope`` and ``slope_se``
     (log2 per hidden qubit), ``slope_ln``, ``slope_ln_se`` (the same in ln), ``first``,
-    ``last`` (the means at the smallest and largest :math:`n_h`).
+    ``last`` (the means at the smallest and largest :math:`n_h`). Where every mean is below
+    :data:`ZERO_GRADIENT` (a gradient that vanishes to round-off) the slope is NaN.
     """
-    from ..figures.style import fit_line
+    from ..figures.style import LineFit, fit_line
 
     rows = []
     for (model, init, objective), g in df.groupby(["model", "init", "objective"], sort=False):
         means = g.groupby("n_hidden")[quantity].mean()
-        fit = fit_line(means.index.to_numpy(), np.log2(means.to_numpy()))
+        if means.max() < ZERO_GRADIENT:  # zero to round-off: no slope to fit
+            fit = LineFit(np.nan, np.nan, np.nan, np.nan, len(means))
+        else:
+            fit = fit_line(means.index.to_numpy(), np.log2(means.to_numpy()))
         rows.append({
             "model": model, "init": init, "objective": objective, "quantity": quantity,
             "slope": fit.slope, "slope_se": fit.slope_se, "slope_ln": fit.slope * np.log(2),
