@@ -368,6 +368,21 @@ class TestThermalGradient:
             assert_allclose(batched[b], thermal_gradient(J[b], labels, 2, Purity()), atol=1e-14)
 
 
+class TestChunking:
+    """Large batches go through in chunks of instances; the chunking must not show."""
+
+    def test_chunked_equals_whole(self, paulis_cache, monkeypatch):
+        import plateaus.thermal as thermal
+
+        labels, _ = paulis_cache(4)
+        J = paper_coefficients(labels, np.random.default_rng(70), size=5)
+        whole_d = visible_derivatives(J, labels, 2)
+        whole_g = thermal_gradient(J, labels, 2, Purity())
+        monkeypatch.setattr(thermal, "_CHUNK_BYTES", 1)  # one instance per chunk
+        assert_allclose(visible_derivatives(J, labels, 2), whole_d, atol=1e-14)
+        assert_allclose(thermal_gradient(J, labels, 2, Purity()), whole_g, atol=1e-14)
+
+
 class TestValidation:
     labels = two_local_terms(3)
 

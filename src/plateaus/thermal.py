@@ -339,11 +339,15 @@ def thermal_gradient(J, labels, n_visible, objective) -> np.ndarray:
         )
     G = np.broadcast_to(G, (batch, d_v, d_v))
 
-    WV = (G @ V.reshape(batch, d_v, -1)).reshape(batch, D, D)  # (G (x) I_h) V
-    Vh = np.conj(np.swapaxes(V, -1, -2))
-    Bmat = V @ ((Lt * (Vh @ WV)) @ Vh)
+    # G is asked for once, for the whole batch; the D x D temporaries go chunk by chunk.
     expect_W = np.einsum("bij,bji->b", G, rho_v)
-    grad = _pauli_traces(Bmat, labels) + expect_W[:, None] * _pauli_traces(rho, labels)
+    grad = expect_W[:, None] * _pauli_traces(rho, labels)
+    chunk = int(max(1, min(batch, _CHUNK_BYTES // (16 * D * D * 5))))
+    for s in (slice(i, i + chunk) for i in range(0, batch, chunk)):
+        Vs = V[s]
+        Vh = np.conj(np.swapaxes(Vs, -1, -2))
+        WV = (G[s] @ Vs.reshape(-1, d_v, D * D // d_v)).reshape(-1, D, D)  # (G (x) I_h) V
+        grad[s] += _pauli_traces(Vs @ ((Lt[s] * (Vh @ WV)) @ Vh), labels)
     grad = grad.real
     return grad[0] if single else grad
 
