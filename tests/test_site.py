@@ -34,8 +34,7 @@ CHROMIUM_ARGS = [
 ]
 # Chapters whose pages do not carry the provenance and re-run notes yet (plateaus.figures.
 # provenance); remove a name once its chapter calls rerun_note and provenance_note.
-NOT_YET_TRACEABLE = {"typicality", "unitary-plateau", "boltzmann-plateau", "area-volume",
-                     "concentration", "escaping"}
+NOT_YET_TRACEABLE = {"unitary-plateau", "area-volume", "concentration"}
 NOT_PAGES = ("_static", "_sources", "_downloads", "_images")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)  # http:, mailto:, data:, //host, ...
 REMOTE = re.compile(r"^(?:https?:)?//", re.I)
@@ -287,52 +286,68 @@ class TestOffline:
             assert scripts and all(not REMOTE.match(u) for u in scripts), f"{name}: MathJax from {scripts}"
 
 
+NOTE = re.compile(r"<strong>Provenance\.</strong>(.*?)</p>", re.S)
+
+
 class TestTraceable:
     """Chapter pages link their source and executed notebook; figures carry their provenance."""
 
-    def _checked(self, chapter_pages):
+    @staticmethod
+    def _checked(chapter_pages):
         return {name: page for name, page in chapter_pages.items() if name not in NOT_YET_TRACEABLE}
 
     def test_download_button_offers_the_executed_notebook(self, chapter_pages):
+        bad = []
         for name, page in chapter_pages.items():
-            assert "dropdown-download-buttons" in page.text, f"{name}: no download button"
             href = f"../_sources/{runner.STAGING}/{name}.ipynb"
-            assert href in page.links, f"{name}: the download button does not offer {href}"
-            assert _resolve(page.path, href)[0].is_file(), f"{name}: {href} is not in the site"
+            if "dropdown-download-buttons" not in page.text or href not in page.links:
+                bad.append(f"{name}: no download button offering {href}")
+            elif not _resolve(page.path, href)[0].is_file():
+                bad.append(f"{name}: {href} is not in the site")
+        assert not bad, "\n".join(bad)
 
     def test_each_page_says_how_to_rerun_it_and_links_its_source(self, chapter_pages):
+        bad = []
         for name, page in self._checked(chapter_pages).items():
-            assert f"NAME={name}" in page.text and "Re-run this page" in page.text, (
-                f"{name}: no re-run line; add a remove-input cell `rerun_note({name!r}, scale)` "
-                "(from plateaus.figures.provenance import rerun_note)")
+            if f"NAME={name}" not in page.text or "Re-run this page" not in page.text:
+                bad.append(f"{name}: no re-run line; add a remove-input cell `rerun_note({name!r}, scale)` "
+                           "(from plateaus.figures.provenance import rerun_note)")
+                continue
             sources = [h for h in page.links if h.startswith("../_downloads/") and h.endswith(f"/{name}.md")]
-            assert sources, f"{name}: no download link to chapters/{name}.md"
-            target = _resolve(page.path, sources[0])[0]
-            assert target.read_bytes() == (page.path.parents[3] / "chapters" / f"{name}.md").read_bytes()
+            source = page.path.parents[3] / "chapters" / f"{name}.md"
+            if not sources:
+                bad.append(f"{name}: no download link to chapters/{name}.md")
+            elif _resolve(page.path, sources[0])[0].read_bytes() != source.read_bytes():
+                bad.append(f"{name}: the linked source is not chapters/{name}.md")
+        assert not bad, "\n".join(bad)
 
     def test_every_figure_is_followed_by_its_provenance(self, chapter_pages):
-        note = re.compile(r"<strong>Provenance\.</strong>(.*?)</p>", re.S)
+        bad = []
         for name, page in self._checked(chapter_pages).items():
             figures = re.findall(r'<figure[^>]*\bid="([^"]+)"', page.text)
             # the text from each figure to the next one must hold a provenance note
             starts = [m.start() for m in re.finditer(r"<figure\b", page.text)] + [len(page.text)]
-            for fig, start, end in zip(figures, starts, starts[1:]):
-                assert note.search(page.text, start, end), (
-                    f"{name}: figure {fig} has no provenance note after it; add a remove-input cell "
-                    "`provenance_note(chapter, scale, experiment, figure=...)`")
+            bad += [f"{name}: figure {fig} has no provenance note after it; add a remove-input cell "
+                    "`provenance_note(chapter, scale, experiment, figure=...)`"
+                    for fig, start, end in zip(figures, starts, starts[1:])
+                    if not NOTE.search(page.text, start, end)]
+        assert not bad, "\n".join(bad)
 
     def test_provenance_links_the_hashed_csv(self, chapter_pages):
-        note = re.compile(r"<strong>Provenance\.</strong>(.*?)</p>", re.S)
+        bad = []
         for name, page in self._checked(chapter_pages).items():
-            for body in note.findall(page.text):
+            for body in NOTE.findall(page.text):
                 csv = re.search(r'href="([^"]+\.csv)"', body)
                 digest = re.search(r"sha256 <code[^>]*><span[^>]*>([0-9a-f]{12})</span>", body)
-                assert csv and digest, f"{name}: provenance note without a CSV link or hash: {body[:200]}"
+                if not (csv and digest):
+                    bad.append(f"{name}: provenance note without a CSV link or hash: {body[:200]}")
+                    continue
                 data = _resolve(page.path, csv.group(1))[0].read_bytes()
-                assert hashlib.sha256(data).hexdigest()[:12] == digest.group(1), (
-                    f"{name}: {csv.group(1)} does not have the sha256 the page states")
-                for word in ("seed", "commit", "run ", "parameters"):
-                    assert word in body, f"{name}: provenance note without its {word.strip()}"
+                if hashlib.sha256(data).hexdigest()[:12] != digest.group(1):
+                    bad.append(f"{name}: {csv.group(1)} does not have the sha256 the page states")
+                bad += [f"{name}: provenance note without its {word.strip()}"
+                        for word in ("seed", "commit", "run ", "parameters") if word not in body]
+        assert not bad, "\n".join(bad)
 
 
 # --------------------------------------------------------------------------- in a browser
@@ -341,7 +356,6 @@ _RENDER_JS = r"""
 async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
-    if (MathJax.typesetPromise) { await MathJax.typesetPromise(); }
   }
   const images = [...document.images];
   images.forEach(img => { img.loading = "eager"; });
