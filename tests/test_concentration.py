@@ -80,6 +80,19 @@ class TestExactVariance:
         assert abs(f.var() - 1 / (dim + 1)) < 5 * se_var
 
 
+class TestExactFourthMoment:
+    @pytest.mark.parametrize("dim", [2, 8, 64])
+    def test_against_integrated_density(self, dim):
+        m4, _ = integrate.quad(lambda t: t**4 * cc.exact_density(dim, t), -1, 1)
+        assert_allclose(cc.exact_fourth_moment(dim), m4, rtol=1e-9)
+
+    def test_moments_table(self):
+        values = cc.sample_expectations(3, 4000, 1)
+        m = cc.moments(cc.tail_table(values, 3, cc.eps_grid(10)))
+        assert_allclose(m.loc[8, "var_ratio"], values.var(ddof=1) * 9)
+        assert abs(m.loc[8, "var_z"]) < 5 and abs(m.loc[8, "mean_z"]) < 5
+
+
 class TestPauliExpectations:
     def test_against_dense(self, rng):
         psi = pl.haar_states(3, 5, rng)

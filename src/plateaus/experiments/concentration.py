@@ -102,6 +102,27 @@ def exact_variance(dim) -> np.ndarray:
     return 1.0 / (_dims(dim) + 1.0)
 
 
+def exact_fourth_moment(dim) -> np.ndarray:
+    r""":math:`\E f^4 = 3/((D+1)(D+3))`, the fourth central moment of :math:`2X - 1`,
+    :math:`X \sim \mathrm{Beta}(D/2, D/2)`; with it the standard error of a sample variance of
+    :math:`N` values is :math:`\sqrt{(\E f^4 - (\mathrm{Var} f)^2)/N}`."""
+    d = _dims(dim)
+    return 3.0 / ((d + 1.0) * (d + 3.0))
+
+
+def moments(df: pd.DataFrame) -> pd.DataFrame:
+    """Per size: sample mean and variance beside the exact ones, with z-scores (standard errors
+    from the exact second and fourth moments)."""
+    m = df.groupby("dim")[["samples", "sample_mean", "sample_var", "var_exact"]].first()
+    n, var = m["samples"], m["var_exact"]
+    fourth = exact_fourth_moment(m.index.to_numpy())
+    return m.assign(
+        mean_z=m["sample_mean"] / np.sqrt(var / n),
+        var_ratio=m["sample_var"] / var,
+        var_z=(m["sample_var"] - var) / np.sqrt((fourth - var**2) / n),
+    )
+
+
 def chebyshev_bound(dim, eps) -> np.ndarray:
     r"""Chebyshev: :math:`\Pr[|f - \E f| \ge \varepsilon] \le \mathrm{Var} f/\varepsilon^2
     = 1/((D+1)\varepsilon^2)`, capped at 1."""

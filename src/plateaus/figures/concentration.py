@@ -67,11 +67,11 @@ def tails(df: pd.DataFrame, floor: float = 1e-12):
 
 
 def collapse(df: pd.DataFrame, x_max_left: float = 30.0, x_max_right: float = 2e4):
-    r"""Left: every size's tail against :math:`x = D\varepsilon^2` (log axis): the sizes collapse
-    onto the Gaussian limit :math:`2\bar\Phi(\sqrt{x})`. Right: :math:`\log_{10}` of the tail and
+    r"""Top: every size's tail against :math:`x = D\varepsilon^2` (log axis): the sizes collapse
+    onto the Gaussian limit :math:`2\bar\Phi(\sqrt{x})`. Bottom: :math:`\log_{10}` of the tail and
     of the bounds out to large :math:`x`, in their large-:math:`D` forms, where Lévy's bound with
     the HLW constant overtakes Chebyshev."""
-    fig, (left, right) = new_figure(ncols=2, width=4.6, height=3.6)
+    fig, (left, right) = new_figure(nrows=2, width=6.2, height=3.3)
     sizes = sorted(df["n_qubits"].unique())
     colors = [PALETTE[k % len(PALETTE)] for k in (0, 1, 2, 4, 5, 6, 8, 9, 3, 7)]
     for k, n in enumerate(sizes):
@@ -117,7 +117,7 @@ def collapse(df: pd.DataFrame, x_max_left: float = 30.0, x_max_right: float = 2e
     for ax in (left, right):
         for h, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, h)
-    fig.legend(list(entries.values()), list(entries), loc="lower center", ncol=4, fontsize="x-small",
+    fig.legend(list(entries.values()), list(entries), loc="lower center", ncol=3, fontsize="small",
                bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    fig.tight_layout(rect=(0, 0.17, 1, 1))
     return fig
