@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from .style import MODEL_COLORS, MODEL_LABELS, new_figure
 
@@ -22,6 +23,7 @@ def entropy_deficit(df: pd.DataFrame, page: pd.DataFrame):
                     capsize=2, lw=1.2, color=MODEL_COLORS[model], label=MODEL_LABELS[model])
     ax.plot(page["n_hidden"], page["deficit"], "k--", lw=1, label="Haar, exact (Page)")
     ax.set_yscale("log", base=2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_ylabel(r"$\ln D_v - S(\rho_v)$ (nats), log$_2$ axis")
     ax.legend(fontsize="small")
