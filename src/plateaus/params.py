@@ -219,7 +219,7 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
         "extended": dict(seed=2021, instances=1000, n_visible=1, n_hidden=[1, 2, 3, 4, 5, 6, 7]),
     },
     "area-volume": {
-        "quick": dict(seed=2021, instances=10, visible_sizes=[1, 2, 3], n_hidden=[1, 2, 3, 4],
+        "quick": dict(seed=2021, instances=10, visible_sizes=[1, 2, 3], n_hidden=[1, 2, 3, 4, 5],
                       depths=[1, 2], depth_per_qubit=2, chunk_size=100),
         "paper": dict(seed=2021, instances=200, visible_sizes=[1, 2, 3],
                       n_hidden=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], depths=[1, 2, 4],
