@@ -61,7 +61,7 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
 
     Initialisations whose gradient is zero to round-off for an objective (the identity block
     with an observable diagonal in the computational basis) are left out of that panel and
-    named in its corner.
+    named in its title.
     """
     u = df[df["model"] == "unitary"]
     fig, axes = new_figure(3, width=4.0, height=3.3)
@@ -76,10 +76,10 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
             _errorbar(ax, stats, color=INIT_COLORS.get(init), label=INIT_LABELS.get(init, init))
         _log2_axis(ax, n_hidden)
         ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
-        ax.set_title(OBJECTIVE_LABELS[objective])
+        title = OBJECTIVE_LABELS[objective]
         if missing:
-            ax.text(0.03, 0.03, "zero gradient:\n" + "\n".join(missing), transform=ax.transAxes,
-                    fontsize="x-small", va="bottom", color="0.3")
+            title += "\n(zero gradient, not drawn: " + ", ".join(missing) + ")"
+        ax.set_title(title, fontsize="small" if missing else None)
     ax = axes[2]
     ent = u[u["objective"] == "fidelity"]
     for init, g in ent.groupby("init", sort=False):
@@ -164,7 +164,7 @@ def training_curves(tr: pd.DataFrame, threshold: float, n_hidden=None):
             ax.set_xlabel("gradient-descent step")
             if col == 0:
                 ax.set_ylabel(r"infidelity $1 - F$")
-        axes[row, 0].legend(fontsize="x-small", loc="lower left")
+        axes[row, 0].legend(fontsize="x-small", loc="lower left" if model == "unitary" else "upper right")
     fig.tight_layout()
     return fig
 
@@ -198,7 +198,7 @@ def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
         if model in paper:
             label, s, se = paper[model]
             ax.axvspan(s - 2 * se, s + 2 * se, color=PALETTE[7], alpha=0.35, lw=0, label=label)
-            ax.legend(fontsize="x-small", loc="upper right")
+            ax.legend(fontsize="x-small", loc="lower left")
         ax.set_title(group, fontsize="small", loc="left")
         ax.set_ylim(-0.7, len(rows) - 0.3)
     axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
