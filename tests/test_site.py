@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 # Chapters whose pages do not carry the provenance and re-run notes yet (plateaus.figures.
 # provenance); remove a name once its chapter calls rerun_note and provenance_note.
-NOT_YET_TRACEABLE = {"unitary-plateau"}
+NOT_YET_TRACEABLE: set[str] = set()
 NOT_PAGES = ("_static", "_sources", "_downloads", "_images")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)  # http:, mailto:, data:, //host, ...
 REMOTE = re.compile(r"^(?:https?:)?//", re.I)

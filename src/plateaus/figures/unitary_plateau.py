@@ -27,11 +27,9 @@ CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
 
 
 def ensemble_stats(df: pd.DataFrame, column: str = "inf_norm") -> pd.DataFrame:
-    """Mean, variance, standard error and RMS of ``column`` per model, objective and hidden size."""
+    """Mean, variance and standard error of ``column`` per model, objective and hidden size."""
     g = df.groupby(["model", "objective", "n_hidden"])[column]
-    out = g.agg(mean="mean", var="var", sem="sem", instances="count").reset_index()
-    out["ms_root"] = g.apply(lambda x: float(np.sqrt(np.mean(np.square(x))))).to_numpy()
-    return out
+    return g.agg(mean="mean", var="var", sem="sem", instances="count").reset_index()
 
 
 def class_stats(df: pd.DataFrame) -> pd.DataFrame:
@@ -76,37 +74,53 @@ def _reference(ax, x, y0, slope, label):
     ax.plot(x, y0 + slope * (x - x[0]), color="0.45", ls=":", lw=1.2, label=label)
 
 
+def _norm_panel(ax, stats, fits, objective, value, bound_slope):
+    sub = stats[stats["objective"] == objective]
+    for model, group in sub.groupby("model", sort=False):
+        x, y = group["n_hidden"].to_numpy(), np.log2(group[value].to_numpy())
+        yerr = None
+        if value == "mean":
+            yerr = 2 * group["sem"].to_numpy() / (group["mean"].to_numpy() * np.log(2))
+        fit = fits[(fits["model"] == model) & (fits["objective"] == objective)].iloc[0]
+        ax.errorbar(x, y, yerr=yerr, marker="o", ms=5, ls="none", capsize=2,
+                    color=MODEL_COLORS[model], label=MODEL_LABELS[model])
+        ax.plot(x, fit["intercept_log2"] + fit["slope_log2"] * x, ls="--", lw=1.2,
+                color=MODEL_COLORS[model],
+                label=f"slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
+        if model == "unitary-random-order":
+            _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (Theorem 3)")
+    stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
+    ax.set_ylabel(rf"$\log_2$ {stat}")
+    ax.set_xlabel("hidden qubits $n_h$")
+    ax.set_xticks(sorted(sub["n_hidden"].unique()))
+    ax.legend(fontsize="small", loc="lower left")
+
+
 def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
-                objectives=("fidelity", "root-fidelity", "observable"), bound_slope: float = -0.5):
+                objectives=("fidelity", "root-fidelity"), bound_slope: float = -0.5):
     r"""Figs. 3(b) (``value="mean"``) and 5(a) (``value="var"``): :math:`\log_2` of the ensemble
     statistic of :math:`\|\nabla F\|_\infty` against :math:`n_h`, one panel per objective, both
     readings of the gate order with their least-squares lines (``fits``, from
-    :func:`log2_slopes`), and a dotted line of the bound's slope through the first
+    :func:`log2_slopes`), and a dotted line of the theorem's slope through the first
     random-order point. Error bars: two standard errors of the mean (``value="mean"`` only).
     """
-    fig, axes = new_figure(ncols=len(objectives), width=3.7, height=3.4, sharey=False)
-    axes = np.atleast_1d(axes)
-    for ax, objective in zip(axes, objectives):
-        sub = stats[stats["objective"] == objective]
-        for model, group in sub.groupby("model", sort=False):
-            x, y = group["n_hidden"].to_numpy(), np.log2(group[value].to_numpy())
-            yerr = None
-            if value == "mean":
-                yerr = 2 * group["sem"].to_numpy() / (group["mean"].to_numpy() * np.log(2))
-            fit = fits[(fits["model"] == model) & (fits["objective"] == objective)].iloc[0]
-            ax.errorbar(x, y, yerr=yerr, marker="o", ms=4, ls="none", capsize=2,
-                        color=MODEL_COLORS[model], label=MODEL_LABELS[model])
-            ax.plot(x, fit["intercept_log2"] + fit["slope_log2"] * x, ls="--", lw=1.1,
-                    color=MODEL_COLORS[model],
-                    label=f"slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
-            if model == "unitary-random-order":
-                _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (bound)")
+    fig, axes = new_figure(ncols=len(objectives), width=4.6, height=3.8)
+    for ax, objective in zip(np.atleast_1d(axes), objectives):
+        _norm_panel(ax, stats, fits, objective, value, bound_slope)
         ax.set_title(OBJECTIVE_LABELS[objective])
-        ax.set_xlabel("hidden qubits $n_h$")
-        ax.set_xticks(sorted(sub["n_hidden"].unique()))
-        ax.legend(fontsize="x-small", loc="lower left")
-    stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
-    axes[0].set_ylabel(rf"$\log_2$ {stat}")
+    fig.tight_layout()
+    return fig
+
+
+def observable_panels(stats: pd.DataFrame, mean_fits: pd.DataFrame, var_fits: pd.DataFrame,
+                      bound_slope: float = -0.5):
+    r"""The theorem's objective :math:`\mathrm{Tr}(O\rho_v)`: the mean (left) and the variance
+    (right) of :math:`\|\nabla F\|_\infty` as in :func:`norm_panels`."""
+    fig, axes = new_figure(ncols=2, width=4.6, height=3.8)
+    _norm_panel(axes[0], stats, mean_fits, "observable", "mean", bound_slope)
+    _norm_panel(axes[1], stats, var_fits, "observable", "var", 2 * bound_slope)
+    axes[0].set_title("mean")
+    axes[1].set_title("variance")
     fig.tight_layout()
     return fig
 
@@ -139,8 +153,8 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
                 ax.set_xticks(sorted(sub["n_hidden"].unique()))
             if j == 0:
                 ax.set_ylabel("RMS gradient entry")
-    axes[0, 0].legend(fontsize="x-small", loc="lower left")
-    axes[-1, -1].legend(fontsize="x-small", loc="lower left")
+    axes[0, 0].legend(fontsize="small", loc="lower left")
+    axes[-1, -1].legend(fontsize="small", loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -149,7 +163,7 @@ def fd_convergence(fd: pd.DataFrame):
     r"""Relative error of central differences, :math:`\|g_{FD} - g\|_\infty / \|g\|_\infty`,
     against the step (log-log): median over instances (line) and the largest (band edge),
     one line per objective and hidden size."""
-    fig, ax = new_figure(width=5.6, height=3.6)
+    fig, ax = new_figure(width=6.4, height=3.6)
     styles = {"fidelity": "-", "root-fidelity": "--", "observable": "-."}
     sizes = sorted(fd["n_hidden"].unique())
     colors = dict(zip(sizes, [PALETTE[k] for k in (0, 3, 2, 4, 1)]))
@@ -166,37 +180,40 @@ def fd_convergence(fd: pd.DataFrame):
     ax.set_yscale("log")
     ax.set_xlabel("finite-difference step $h$")
     ax.set_ylabel(r"$\|g_{FD} - g\|_\infty / \|g\|_\infty$")
-    ax.legend(fontsize="x-small", ncol=2, loc="upper center")
+    ax.legend(fontsize="small", ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.tight_layout()
     return fig
 
 
-def beyond(stats: pd.DataFrame, haar: pd.DataFrame, paper_sizes,
+def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_sizes,
            objectives=("fidelity", "root-fidelity", "observable")):
-    r"""Past the paper: mean :math:`\|\nabla F\|_\infty` (left) and the ensemble RMS gradient entry
-    (right) against :math:`n_h` on log2 axes, random order (filled) and Eq. (11) order (open),
-    with the 2-design RMS of an observable and a shaded band over the paper's sizes."""
-    fig, axes = new_figure(ncols=2, width=4.6, height=3.6, sharex=True)
+    r"""Past the paper: mean :math:`\|\nabla F\|_\infty` (left, from :func:`ensemble_stats`) and
+    the ensemble RMS gradient entry (right, the ``all`` rows of :func:`class_stats`) against
+    :math:`n_h` on log2 axes, random order (filled) and Eq. (11) order (open), with the
+    2-design RMS of an observable and a shaded band over the paper's sizes."""
+    rms = cstats[cstats["cls"] == "all"].rename(columns={"rms": "value"})
+    means = stats.rename(columns={"mean": "value"})
+    fig, axes = new_figure(nrows=2, width=6.4, height=3.0, sharex=True)
     colors = dict(zip(objectives, [PALETTE[0], PALETTE[1], PALETTE[2]]))
-    for ax, value in zip(axes, ("mean", "ms_root")):
-        for (model, objective), group in stats.groupby(["model", "objective"], sort=False):
+    for ax, table in zip(axes, (means, rms)):
+        for (model, objective), group in table.groupby(["model", "objective"], sort=False):
             if objective not in objectives:
                 continue
             random = model == "unitary-random-order"
-            ax.plot(group["n_hidden"], group[value], marker="o", ms=4, lw=1.2 if random else 0.9,
+            ax.plot(group["n_hidden"], group["value"], marker="o", ms=4, lw=1.2 if random else 0.9,
                     ls="-" if random else "--", color=colors[objective],
                     mfc=colors[objective] if random else "white",
                     label=f"{OBJECTIVE_LABELS[objective]}, {'random' if random else 'Eq. (11)'} order")
         ax.axvspan(min(paper_sizes) - 0.2, max(paper_sizes) + 0.2, color="0.92", zorder=0)
         ax.set_yscale("log", base=2)
-        ax.set_xlabel("hidden qubits $n_h$")
         ax.set_xticks(sorted(stats["n_hidden"].unique()))
+    axes[1].set_xlabel("hidden qubits $n_h$")
     axes[1].plot(haar["n_hidden"], haar["rms"], color="0.3", ls=":", lw=1.4,
                  label=r"2-design value, $\mathrm{Tr}(O\rho_v)$")
     axes[0].set_ylabel(r"mean $\|\nabla F\|_\infty$")
     axes[1].set_ylabel("RMS gradient entry")
     handles, labels = axes[1].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize="x-small", ncol=2, loc="upper center",
+    fig.legend(handles, labels, fontsize="small", ncol=2, loc="upper center",
                bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout()
     return fig
@@ -205,7 +222,7 @@ def beyond(stats: pd.DataFrame, haar: pd.DataFrame, paper_sizes,
 def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bound_slope: float = -0.5):
     r"""The log2 slope of Fig. 3(b) for every draw of the thermal target (dots; draw 0, the
     chapter's target, ringed), per fidelity convention, beside the paper's slope and the bound's."""
-    fig, ax = new_figure(width=5.0, height=3.0)
+    fig, ax = new_figure(width=6.4, height=3.0)
     names = [n for n in ("fidelity", "root-fidelity") if n in set(slopes["objective"])]
     rng = np.random.default_rng(0)  # horizontal jitter only
     for i, name in enumerate(names):
@@ -221,6 +238,6 @@ def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bou
     ax.set_yticks(range(len(names)), [OBJECTIVE_LABELS[n] for n in names])
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
-    ax.legend(fontsize="x-small", loc="best")
+    ax.legend(fontsize="small", ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.tight_layout()
     return fig
