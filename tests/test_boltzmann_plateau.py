@@ -320,6 +320,15 @@ class TestQuickScale:
         assert abs(slopes.loc["fixed-point", "slope_log2"]) < 0.05
         assert_allclose(slopes["slope_ln"], slopes["slope_log2"] * np.log(2))
 
+    def test_norm_grows_like_a_power_law(self, quick_tables):
+        df, _ = quick_tables
+        fits = bp.norm_fits(df)
+        assert 1.2 < fits["power_law"].slope < 1.9  # N ~ n^(3/2) for dense 2-local couplings
+        steps = bp.power_law_steps(df)
+        assert list(steps["n_hidden_to"]) == [2, 3]
+        assert (np.diff(steps["power_law"]) > 0).all()  # the predicted steps shrink
+        assert_allclose(steps["measured"], steps["power_law"], atol=0.1)
+
     def test_theorem4_table(self, quick_tables):
         _, th = quick_tables
         assert len(th) == 12 * 2 * 2 * 2 * 3  # instances, sizes, bases, betas, perturbations

@@ -590,3 +590,22 @@ def purity_estimate(th: pd.DataFrame) -> pd.DataFrame:
     one = th.drop_duplicates(["beta", "n_hidden", "instance"])
     value = np.sqrt(2.0 ** (one["n_visible"] - one["n_hidden"]) * one["purity"])
     return value.groupby([one["beta"], one["n_hidden"]]).mean().rename("estimate").reset_index()
+
+
+def power_law_steps(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Step by step, the change of :math:`\log_2 \mathbb{E}\|g^{(i)}\|_\infty` (reading (i)) from
+    one hidden size to the next, beside the change a power law :math:`N \propto n^a` of the raw
+    norm predicts, :math:`-a \log_2(n'/n)` (``a`` from :func:`norm_fits`). An exponential decay
+    would make the measured steps equal; a power law makes them shrink as :math:`n` grows.
+
+    Returns
+    -------
+    DataFrame with ``n_hidden_from``, ``n_hidden_to``, ``measured``, ``power_law``.
+    """
+    renorm = df[df["reading"] == "renormalised"]
+    y = np.log2(renorm.groupby("n_hidden")["inf_all"].mean())
+    n_h = y.index.to_numpy()
+    n = n_h + int(renorm["n_visible"].iloc[0])
+    a = norm_fits(df)["power_law"].slope
+    return pd.DataFrame({"n_hidden_from": n_h[:-1], "n_hidden_to": n_h[1:],
+                         "measured": np.diff(y.to_numpy()), "power_law": -a * np.log2(n[1:] / n[:-1])})
