@@ -70,6 +70,13 @@ class TestRootFidelity:
         rho = _random_state(8, rank, np.random.default_rng(rank))
         assert_allclose(ex.RootFidelity(target).value(rho) ** 2, Fidelity(target).value(rho), rtol=1e-12)
 
+    def test_is_qutips_fidelity(self, target):
+        """The chapter's claim: QuTiP's ``fidelity`` is the root fidelity."""
+        qutip = pytest.importorskip("qutip")
+        rho = _random_state(8, 3, np.random.default_rng(4))
+        assert_allclose(ex.RootFidelity(target).value(rho),
+                        qutip.fidelity(qutip.Qobj(rho), qutip.Qobj(target)), rtol=1e-8)
+
     def test_derivative_against_central_differences(self):
         """Well-conditioned states (eigenvalues >= 1/16): near-zero eigenvalues would make the
         finite differences, not the derivative, the inexact side."""
