@@ -188,6 +188,18 @@ RULES: dict[str, Rule] = {
     "train_lr": real(0.0, open_min=True),
     "train_lr_boltzmann": real(0.0, open_min=True),
     "train_threshold": real(0.0, 1.0, open_min=True),
+    # benchmarks (appendix): sizes, batches and timing of `python -m benchmarks`
+    "t1_qubits": integers(2, 16),
+    "t2_qubits": integers(3, 14),
+    "t3_qubits": integers(4, 10),
+    "t1_batch": integer(1),
+    "t2_batch": integer(1),
+    "t2_fd_batch": integer(1),
+    "t3_batch": integer(1),
+    "check_instances": integer(1, 10),
+    "repeats": integer(1, 50),
+    "min_sample": real(0.0, 10.0, open_min=True),
+    "t3_eps": real(0.0, 1e-2, open_min=True),
 }
 
 # The scale tables. Identical keys at every scale of a chapter; papermill passes the scale.
@@ -260,7 +272,7 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                          objectives=["fidelity", "root-fidelity", "observable"],
                          visible_observable="ZII", target_draws=50,
                          fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9],
-                         fd_instances=20, fd_n_hidden=[1, 4, 7], chunk_size=100),
+                         fd_instances=5, fd_n_hidden=[1, 4, 7], chunk_size=100),
     },    "boltzmann-plateau": {
         "quick": dict(seed=2021, instances=20, n_visible=3, n_hidden=[1, 2, 3], onsite_var=0.01,
                       offsite_var=1.0, fd_instances=2, fd_steps=[1e-2, 1e-4, 1e-6],
@@ -291,6 +303,18 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                          weak_offsite_var=0.01, visible_observable="ZII", train_seeds=8,
                          train_steps=300, train_every=5, train_lr=0.1, train_lr_boltzmann=0.5,
                          train_threshold=0.05, chunk_size=25),
+    },
+    "benchmarks": {
+        "quick": dict(seed=2021, t1_qubits=[4, 6], t2_qubits=[4, 5], t3_qubits=[4],
+                      t1_batch=10, t2_batch=10, t2_fd_batch=4, t3_batch=4, check_instances=2,
+                      repeats=2, min_sample=0.01, t3_eps=1e-6),
+        "paper": dict(seed=2021, t1_qubits=[6, 8, 10, 12], t2_qubits=[4, 5, 6, 7, 8, 9, 10],
+                      t3_qubits=[4, 5, 6, 7], t1_batch=100, t2_batch=100, t2_fd_batch=10,
+                      t3_batch=32, check_instances=2, repeats=5, min_sample=0.2, t3_eps=1e-6),
+        "extended": dict(seed=2021, t1_qubits=[6, 8, 10, 12, 14],
+                         t2_qubits=[4, 5, 6, 7, 8, 9, 10, 11, 12], t3_qubits=[4, 5, 6, 7, 8],
+                         t1_batch=100, t2_batch=100, t2_fd_batch=4, t3_batch=16,
+                         check_instances=2, repeats=5, min_sample=0.2, t3_eps=1e-6),
     },
 }
 
