@@ -382,6 +382,16 @@ class TestChunking:
         assert_allclose(visible_derivatives(J, labels, 2), whole_d, atol=1e-14)
         assert_allclose(thermal_gradient(J, labels, 2, Purity()), whole_g, atol=1e-14)
 
+    def test_uneven_probe_and_column_blocks(self, paulis_cache, monkeypatch):
+        import plateaus.thermal as thermal
+
+        labels, _ = paulis_cache(5)
+        J = paper_coefficients(labels, np.random.default_rng(71), size=2)
+        whole = visible_derivatives(J, labels, 3)
+        monkeypatch.setattr(thermal, "_PROBE_BLOCK", 5)  # 32 probes: 5, 5, ..., 2
+        monkeypatch.setattr(thermal, "_COLUMN_BLOCK", 7)  # 32 columns: 7, 7, 7, 7, 4
+        assert_allclose(visible_derivatives(J, labels, 3), whole, atol=1e-14)
+
 
 class TestValidation:
     labels = two_local_terms(3)

@@ -92,6 +92,9 @@ __all__ = [
 # Working-set budget (bytes) for one chunk of instances in visible_derivatives: about the
 # size of the L3 cache, so that the per-instance stacks stay in cache at n = 7.
 _CHUNK_BYTES = 24 * 2**20
+# Blocks of adjoint probes and of basis columns in the products of visible_derivatives.
+_PROBE_BLOCK = 16
+_COLUMN_BLOCK = 32
 
 
 # --------------------------------------------------------------------------- validation
@@ -394,7 +397,7 @@ def visible_derivatives(J, labels, n_visible) -> np.ndarray:
     d_v, D = 2**n_visible, 2**n
     _, _, masks, _ = _pauli_tables(labels)
     n_adj = d_v * d_v // 2
-    per_instance = 16 * D * D * (2 * n_adj + len(masks) + 4)  # Y, T, gathered rows of V, ...
+    per_instance = 16 * D * D * (n_adj + _PROBE_BLOCK + 4)  # Y, T, V, rho, L, ...
     chunk = int(max(1, min(J.shape[0], _CHUNK_BYTES // per_instance)))
     out = np.empty((J.shape[0], len(labels), d_v, d_v), dtype=complex)
     for start in range(0, J.shape[0], chunk):
@@ -457,11 +460,28 @@ def _visible_derivatives_chunk(J: np.ndarray, labels: tuple[str, ...], d_v: int)
         np.matmul(left[:, q], right[:, :, q], out=Y[:, :, n_off + q, :])
     Y *= Lt[:, :, None, :]
 
-    T = (np.conj(V) @ Y.reshape(batch, D, n_adj * D)).reshape(batch, D, n_adj, D)
-    del Y
-    rows = np.arange(D)[:, None] ^ masks[None, :]  # (D, X)
-    F = V[:, rows, :] @ np.swapaxes(T, -1, -2)  # (batch, D_c, X, n_adj)
-    del T
+    # Stages 1 and 2 go by blocks of probes and of columns c, so that T and the gathered
+    # rows of V stay small (a few MB) when two processes share the cache.
+    rows = np.arange(D)[:, None] ^ masks[None, :]  # (D, X): rows c ^ x read for column c
+    Vc = np.conj(V)
+    F = np.empty((batch, D, len(masks), n_adj), dtype=complex)
+    T = np.empty((batch, D, min(_PROBE_BLOCK, n_adj), D), dtype=complex)
+    for w0 in range(0, n_adj, _PROBE_BLOCK):
+        w1 = min(w0 + _PROBE_BLOCK, n_adj)
+        Tw = T[:, :, : w1 - w0, :]
+        np.matmul(
+            Vc,
+            Y[:, :, w0:w1, :].reshape(batch, D, -1),
+            out=Tw.reshape(batch, D, -1),
+        )
+        for c0 in range(0, D, _COLUMN_BLOCK):
+            c1 = min(c0 + _COLUMN_BLOCK, D)
+            np.matmul(
+                V[:, rows[c0:c1], :],
+                np.swapaxes(Tw[:, c0:c1], -1, -2),
+                out=F[:, c0:c1, :, w0:w1],
+            )
+    del Y, T
 
     traces = np.empty((batch, len(labels), n_adj), dtype=complex)
     for m, ks in enumerate(groups):
