@@ -189,7 +189,7 @@ def _hamiltonian(J: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
 
     All terms with mask :math:`x` fill the same entries :math:`(c, c \oplus x)`, so
     :math:`H_{c, c \oplus x} = \sum_{k: x_k = x} J_k s_k(c)` is one small product per mask.
-    Equals :func:`plateaus.terms.hamiltonian_matrix` (tested).
+    Equals :func:`plateaus.terms.hamiltonian_matrix` (tested through :func:`thermal_eigh`).
     """
     _, phases, masks, groups = _pauli_tables(labels)
     D = phases.shape[1]
@@ -233,6 +233,12 @@ def _hidden_trace(rho: np.ndarray, d_v: int) -> np.ndarray:
     B, D, _ = rho.shape
     d_h = D // d_v
     return np.einsum("bihjh->bij", rho.reshape(B, d_v, d_h, d_v, d_h))
+
+
+def _chunks(batch: int, bytes_per_instance: int) -> list[slice]:
+    """Slices of at most ``_CHUNK_BYTES / bytes_per_instance`` instances (at least one)."""
+    size = int(max(1, min(batch, _CHUNK_BYTES // bytes_per_instance)))
+    return [slice(i, min(i + size, batch)) for i in range(0, batch, size)]
 
 
 # --------------------------------------------------------------------------- public API
@@ -331,10 +337,16 @@ def thermal_gradient(J, labels, n_visible, objective) -> np.ndarray:
     D = 2**n
     batch = J.shape[0]
 
+    # Two passes over chunks of instances, so that no (B, D, D) temporary beyond V is held:
+    # rho_v and <P_k> first; then G, asked for once for the whole batch; then B_W.
     E, V = _spectrum(J, labels)
-    p, Lt = _boltzmann(E)
-    rho = _density(V, p)
-    rho_v = _hidden_trace(rho, d_v)
+    chunks = _chunks(batch, 16 * D * D * 5)
+    rho_v = np.empty((batch, d_v, d_v), dtype=complex)
+    expect_P = np.empty((batch, len(labels)))
+    for s in chunks:
+        rho = _density(V[s], _boltzmann(E[s])[0])
+        rho_v[s] = _hidden_trace(rho, d_v)
+        expect_P[s] = _pauli_traces(rho, labels).real
     G = np.asarray(objective.derivative(rho_v))
     if G.shape not in ((batch, d_v, d_v), (d_v, d_v)):
         raise ValueError(
@@ -342,15 +354,14 @@ def thermal_gradient(J, labels, n_visible, objective) -> np.ndarray:
         )
     G = np.broadcast_to(G, (batch, d_v, d_v))
 
-    # G is asked for once, for the whole batch; the D x D temporaries go chunk by chunk.
     expect_W = np.einsum("bij,bji->b", G, rho_v)
-    grad = expect_W[:, None] * _pauli_traces(rho, labels)
-    chunk = int(max(1, min(batch, _CHUNK_BYTES // (16 * D * D * 5))))
-    for s in (slice(i, i + chunk) for i in range(0, batch, chunk)):
+    grad = expect_W[:, None] * expect_P
+    for s in chunks:
         Vs = V[s]
+        Lt = _boltzmann(E[s])[1]
         Vh = np.conj(np.swapaxes(Vs, -1, -2))
         WV = (G[s] @ Vs.reshape(-1, d_v, D * D // d_v)).reshape(-1, D, D)  # (G (x) I_h) V
-        grad[s] += _pauli_traces(Vs @ ((Lt[s] * (Vh @ WV)) @ Vh), labels)
+        grad[s] += _pauli_traces(Vs @ ((Lt * (Vh @ WV)) @ Vh), labels)
     grad = grad.real
     return grad[0] if single else grad
 
@@ -395,14 +406,13 @@ def visible_derivatives(J, labels, n_visible) -> np.ndarray:
     J, single = _check_coefficients(J, len(labels))
     n_visible = _check_n_visible(n_visible, n)
     d_v, D = 2**n_visible, 2**n
-    _, _, masks, _ = _pauli_tables(labels)
     n_adj = d_v * d_v // 2
-    per_instance = 16 * D * D * (n_adj + _PROBE_BLOCK + 4)  # Y, T, V, rho, L, ...
-    chunk = int(max(1, min(J.shape[0], _CHUNK_BYTES // per_instance)))
+    # Per instance: Y, T and a few D x D arrays (V, rho, L~, ...). At n = 7 that is about
+    # 14 MB, so chunks hold one instance: the products are already large BLAS calls there.
+    per_instance = 16 * D * D * (n_adj + _PROBE_BLOCK + 4)
     out = np.empty((J.shape[0], len(labels), d_v, d_v), dtype=complex)
-    for start in range(0, J.shape[0], chunk):
-        stop = min(start + chunk, J.shape[0])
-        out[start:stop] = _visible_derivatives_chunk(J[start:stop], labels, d_v)
+    for s in _chunks(J.shape[0], per_instance):
+        out[s] = _visible_derivatives_chunk(J[s], labels, d_v)
     return out[0] if single else out
 
 
