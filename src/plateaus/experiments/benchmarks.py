@@ -1,0 +1,397 @@
+r"""Appendix *Benchmarks*: reading the timings that ``python -m benchmarks`` wrote.
+
+Nothing here runs a benchmark. The command ``make bench`` (``python -m benchmarks``, the
+package ``benchmarks/`` at the repository's root) checks every implementation against the
+project, times it and saves two tables with :mod:`plateaus.store`:
+
+``data/benchmarks/<scale>/timings.csv``
+    one row per task, implementation and size ``n``: ``task, implementation, label, role,
+    library, version, n, n_terms, instances, samples, loops, seconds, cpu_seconds, max_error,
+    status``. ``seconds`` and ``cpu_seconds`` are the minimum over repeated samples of the wall
+    time and of the process's CPU time, per instance; ``max_error`` is the largest difference
+    from the project's numbers on the shared check inputs; ``status`` is ``"ok"`` or why the
+    row has no time (not installed, differs from the project, skipped at that size).
+``data/benchmarks/<scale>/environment.csv``
+    ``key, value``: the machine, its load before and after, the thread setting and the
+    versions of every library.
+
+This module reads them back (:func:`load`), adds ratios to the project (:func:`with_ratios`),
+evaluates the targets of the issue (:func:`targets`), fits the growth of the cost
+(:func:`cost_fits`) and reads the compute time of every figure of the book from the chapters'
+manifests (:func:`figure_wall_times`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import store
+from ..figures.style import fit_line
+
+CHAPTER = "benchmarks"
+TIMINGS = "timings"
+ENVIRONMENT = "environment"
+
+#: The measure the ratios and fits use: CPU seconds of the (single-threaded) process per
+#: instance, which other programs on a shared machine do not inflate as they do wall time.
+MEASURE = "cpu_seconds"
+
+TASKS = {
+    "T1": "Haar state, one visible qubit, trace distance to I/2",
+    "T2": "gradient of the unitary model (all K terms)",
+    "T3": "all K sensitivities of the Boltzmann machine",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """``versus`` must take at least ``factor`` times the project's time at size ``n``."""
+
+    task: str
+    n: int
+    versus: str
+    factor: float
+
+
+#: The targets of the issue: T2 400x / 100x faster than lightning's adjoint at n = 7 / 10,
+#: T3 50x faster than finite differences at n = 7.
+TARGETS = (
+    Target("T2", 7, "lightning-adjoint", 400.0),
+    Target("T2", 10, "lightning-adjoint", 100.0),
+    Target("T3", 7, "finite-differences", 50.0),
+)
+
+#: The whole book from scratch (every table recomputed) within 10 minutes on 2 cores.
+BOOK_TARGET_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Results:
+    timings: pd.DataFrame
+    environment: dict
+    entry: dict
+
+
+#: The columns of ``timings.csv``.
+TIMING_COLUMNS = ("task", "implementation", "label", "role", "library", "version", "n",
+                  "n_terms", "instances", "samples", "loops", "seconds", "cpu_seconds",
+                  "max_error", "status")
+
+
+def empty_timings() -> pd.DataFrame:
+    """A timings table with no rows (what the page draws when nothing was measured)."""
+    df = pd.DataFrame({c: pd.Series(dtype=float if c in ("seconds", "cpu_seconds", "max_error")
+                                    else object) for c in TIMING_COLUMNS})
+    return df.astype({"n": int, "n_terms": int})
+
+
+def load(scale: str, root=None) -> Results | None:
+    """The saved results at ``scale``, or None if ``python -m benchmarks`` has not written them.
+
+    Tables that exist are hash-checked (:func:`plateaus.store.load`), so an edited or
+    half-written table is an error, never silently shown.
+    """
+    experiments = store.manifest(CHAPTER, scale, root)["experiments"]
+    if TIMINGS not in experiments or ENVIRONMENT not in experiments:
+        return None
+    timings, entry = store.load(CHAPTER, scale, TIMINGS, root)
+    env, _ = store.load(CHAPTER, scale, ENVIRONMENT, root)
+    environment = dict(zip(env["key"].astype(str), env["value"].astype(str)))
+    return Results(timings, environment, entry)
+
+
+def with_ratios(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
+    """Add ``ratio`` = time / the project's time at the same task and ``n`` (both measures).
+
+    ``ratio`` uses ``measure``; ``wall_ratio`` the wall seconds. A ratio of 100 means the
+    implementation takes 100 times as long as the project per instance.
+    """
+    df = timings.copy()
+    project = df[df.role == "project"].set_index(["task", "n"])
+    key = pd.MultiIndex.from_frame(df[["task", "n"]])
+    df["ratio"] = df[measure].to_numpy() / project[measure].reindex(key).to_numpy()
+    df["wall_ratio"] = df["seconds"].to_numpy() / project["seconds"].reindex(key).to_numpy()
+    return df
+
+
+def table(timings: pd.DataFrame, task: str, n: int) -> pd.DataFrame:
+    """The reader's table of one task and size: seconds per instance and ratios to the project."""
+    df = with_ratios(timings)
+    df = df[(df.task == task) & (df.n == n)]
+    out = pd.DataFrame({
+        "implementation": df["label"],
+        "version": df["version"],
+        "CPU s / instance": df["cpu_seconds"],
+        "wall s / instance": df["seconds"],
+        "× project (CPU)": df["ratio"],
+        "× project (wall)": df["wall_ratio"],
+        "max |diff|": df["max_error"],
+        "status": df["status"],
+    })
+    return out.reset_index(drop=True)
+
+
+def targets(timings: pd.DataFrame) -> pd.DataFrame:
+    """One row per target: the measured speed-up (CPU and wall) and whether it is met.
+
+    ``measured`` is NaN, and ``met`` False, when the size or the implementation was not
+    measured (e.g. at scale quick, or a peer that is not installed); ``status`` says which.
+    """
+    df = with_ratios(timings)
+    rows = []
+    for t in TARGETS:
+        hit = df[(df.task == t.task) & (df.n == t.n) & (df.implementation == t.versus)]
+        measured = wall = math.nan
+        status = "not measured at this scale"
+        if len(hit):
+            r = hit.iloc[0]
+            if r["status"] == "ok":
+                measured, wall = float(r["ratio"]), float(r["wall_ratio"])
+                status = "met" if measured >= t.factor else "missed"
+            else:
+                status = str(r["status"])
+        rows.append(dict(task=t.task, n=t.n, versus=t.versus, target=t.factor, measured=measured,
+                         measured_wall=wall, met=bool(measured >= t.factor), status=status))
+    return pd.DataFrame(rows)
+
+
+def cost_variable(task: str, n, n_terms) -> np.ndarray:
+    r"""The size variable of the cost fit: :math:`K\,2^n` for T2 and T3, :math:`2^n` for T1."""
+    n = np.asarray(n, dtype=float)
+    return 2.0**n if task == "T1" else np.asarray(n_terms, dtype=float) * 2.0**n
+
+
+def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
+    r"""Least-squares exponent of time per instance against the size variable, log-log.
+
+    :math:`\log t = a \log x + b` with :math:`x = K 2^n` (T2, T3: terms times amplitudes) or
+    :math:`2^n` (T1), per task and implementation, over the sizes with a time (at least two).
+    An exponent of 1 is a cost proportional to :math:`x`. Returns ``task, implementation,
+    label, exponent, exponent_se, points, n_min, n_max``.
+    """
+    rows = []
+    times = pd.to_numeric(timings[measure], errors="coerce").astype(float)
+    ok = timings[(timings.status == "ok") & np.isfinite(times)]
+    for (task, key), g in ok.groupby(["task", "implementation"], sort=False):
+        if g["n"].nunique() < 2:
+            continue
+        g = g.sort_values("n")
+        x = cost_variable(task, g["n"], g["n_terms"])
+        fit = fit_line(np.log(x), np.log(g[measure].to_numpy(dtype=float)))
+        rows.append(dict(task=task, implementation=key, label=g["label"].iloc[0],
+                         exponent=fit.slope, exponent_se=fit.slope_se, intercept=fit.intercept,
+                         points=fit.n_points, n_min=int(g["n"].min()), n_max=int(g["n"].max())))
+    return pd.DataFrame(rows, columns=["task", "implementation", "label", "exponent",
+                                       "exponent_se", "intercept", "points", "n_min", "n_max"])
+
+
+def figure_wall_times(scale: str, chapters, root=None) -> pd.DataFrame:
+    """The compute time of every table of the book that a figure is drawn from.
+
+    Read from ``data/<chapter>/<scale>/manifest.json`` (``wall_time_s``: the seconds spent
+    computing the table when it was last recomputed; the figures drawn from it cost nothing
+    more). Returns ``chapter, experiment, figures, wall_time_s, date_utc`` for every experiment
+    that has figures or a non-zero time, in the order of ``chapters``; chapters without a
+    manifest at ``scale`` are left out.
+    """
+    rows = []
+    for chapter in chapters:
+        if chapter == CHAPTER:
+            continue
+        experiments = store.manifest(chapter, scale, root).get("experiments", {})
+        for name, entry in experiments.items():
+            figures = [f.get("name", "") for f in entry.get("figures", [])]
+            wall = float(entry.get("wall_time_s", 0.0) or 0.0)
+            if not figures and wall == 0.0:
+                continue
+            rows.append(dict(chapter=chapter, experiment=name, figures=", ".join(figures),
+                             wall_time_s=wall, date_utc=str(entry.get("date_utc", ""))))
+    return pd.DataFrame(rows, columns=["chapter", "experiment", "figures", "wall_time_s", "date_utc"])
+
+
+# --------------------------------------------------------------------------- the page's words
+
+NOT_MEASURED = "not measured"
+
+#: Friendly names of the ``environment.csv`` keys shown on the page, in order.
+MACHINE_KEYS = (
+    ("cpu", "processor"), ("cores", "cores"), ("memory_gib", "memory (GiB)"), ("os", "system"),
+    ("python", "Python"), ("blas", "BLAS / OpenMP pools"), ("threads", "threads"),
+    ("load_before", "load average before (1, 5, 15 min)"),
+    ("load_after", "load average after (1, 5, 15 min)"), ("started_utc", "run started (UTC)"),
+    ("bench_wall_s", "duration of the run (s)"),
+)
+
+
+def machine_table(results: Results | None) -> pd.DataFrame:
+    """The machine and the library versions, as a two-column table for the page."""
+    if results is None:
+        return pd.DataFrame({"": [NOT_MEASURED]}, index=["timings"])
+    env = results.environment
+    rows = [(label, env.get(key, "unknown")) for key, label in MACHINE_KEYS]
+    rows += [(key.split(":", 1)[1], value) for key, value in env.items() if key.startswith("version:")]
+    return pd.DataFrame({"value": [v for _, v in rows]}, index=[k for k, _ in rows])
+
+
+def _row(df: pd.DataFrame, task: str, n: int, key: str):
+    hit = df[(df.task == task) & (df.n == n) & (df.implementation == key) & (df.status == "ok")]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _times(x: float) -> str:
+    return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×"
+
+
+def _seconds(x: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if x >= scale:
+            return f"{x / scale:.3g} {unit}"
+    return f"{x * 1e9:.3g} ns"
+
+
+def speedup(df: pd.DataFrame, task: str, n: int, key: str) -> str:
+    """``"112×"``: how many times ``key`` takes the project's time (CPU), or "not measured"."""
+    r = _row(df, task, n, key)
+    return NOT_MEASURED if r is None or not np.isfinite(r["ratio"]) else _times(float(r["ratio"]))
+
+
+def per_instance(df: pd.DataFrame, task: str, n: int, key: str = "project") -> str:
+    """``"0.31 ms"``: CPU time per instance, or "not measured"."""
+    r = _row(df, task, n, key)
+    return NOT_MEASURED if r is None else _seconds(float(r[MEASURE]))
+
+
+def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
+    """Every number the page's prose quotes, as text (``"not measured"`` where absent).
+
+    Keys: the machine (``machine-*``, ``load-*``, ``bench-*``), the largest T1 size and its
+    speed-ups (``t1-*``), T2 at n = 7 and 10 (``t2-*-7``, ``t2-*-10``), T3 at n = 7 (``t3-*``),
+    the targets' verdicts (``verdict-T2-7``, ...), the fitted exponents (``exponent-*``) and the
+    figures' compute times (``figures-*``).
+    """
+    q: dict[str, str] = {}
+    empty = empty_timings()
+    df = with_ratios(results.timings if results is not None else empty)
+    env = results.environment if results is not None else {}
+    q["machine-cpu"] = env.get("cpu", NOT_MEASURED)
+    q["machine-cores"] = env.get("cores", NOT_MEASURED)
+    q["load-before"] = env["load_before"].split(" ")[0] if "load_before" in env else NOT_MEASURED
+    q["load-after"] = env["load_after"].split(" ")[0] if "load_after" in env else NOT_MEASURED
+    q["bench-date"] = env["started_utc"][:10] if "started_utc" in env else NOT_MEASURED
+    q["bench-minutes"] = (f"{float(env['bench_wall_s']) / 60:.1f}" if "bench_wall_s" in env
+                          else NOT_MEASURED)
+    params = results.entry.get("parameters", {}) if results is not None else {}
+    for key in ("t1_batch", "t2_batch", "t2_fd_batch", "t3_batch", "repeats", "check_instances"):
+        q[key.replace("_", "-")] = str(params.get(key, NOT_MEASURED))
+    q["min-sample"] = f"{params['min_sample']:g}" if "min_sample" in params else NOT_MEASURED
+    q["t3-eps"] = f"{params['t3_eps']:g}" if "t3_eps" in params else NOT_MEASURED
+
+    t1 = df[df.task == "T1"]
+    n1 = int(t1["n"].max()) if len(t1) else 12
+    q["t1-n"] = str(n1)
+    q["t1-project"] = per_instance(df, "T1", n1)
+    q["t1-project-single"] = per_instance(df, "T1", n1, "project-single")
+    for key in ("qutip", "qutip-gaussian", "quimb", "numpy-naive", "project-single"):
+        q[f"t1-x-{key}"] = speedup(df, "T1", n1, key)
+    q["t1-qutip"] = per_instance(df, "T1", n1, "qutip")
+
+    for n in (7, 10):
+        q[f"t2-project-{n}"] = per_instance(df, "T2", n)
+        q[f"t2-forward-{n}"] = per_instance(df, "T2-forward", n)
+        q[f"t2-lightning-{n}"] = per_instance(df, "T2", n, "lightning-adjoint")
+        q[f"t2-lightning-forward-{n}"] = per_instance(df, "T2-forward", n, "lightning")
+        for key in ("lightning-adjoint", "default-qubit-backprop", "qiskit-reverse",
+                    "finite-differences", "project-single"):
+            q[f"t2-x-{key}-{n}"] = speedup(df, "T2", n, key)
+        for key in ("project", "lightning-adjoint"):
+            grad = _row(df, "T2", n, key)
+            fwd = _row(df, "T2-forward", n, "project" if key == "project" else "lightning")
+            q[f"t2-grad-over-forward-{key}-{n}"] = (
+                NOT_MEASURED if grad is None or fwd is None
+                else f"{float(grad[MEASURE]) / float(fwd[MEASURE]):.1f}")
+        for slow, fast, name in (("lightning-adjoint-paulirot", "lightning-adjoint", "lightning"),
+                                 ("default-qubit-backprop-native", "default-qubit-backprop",
+                                  "default-qubit")):
+            a, b = _row(df, "T2", n, slow), _row(df, "T2", n, fast)
+            q[f"t2-form-{name}-{n}"] = (NOT_MEASURED if a is None or b is None
+                                        else _times(float(a[MEASURE]) / float(b[MEASURE])))
+        fwd = _row(df, "T2-forward", n, "project")
+        q[f"t2-ns-per-gate-amplitude-{n}"] = (
+            NOT_MEASURED if fwd is None
+            else f"{float(fwd[MEASURE]) / (float(fwd['n_terms']) * 2.0**n) * 1e9:.2f}")
+    exact = df[(df.task == "T2") & (df.status == "ok") & (df.role != "paper")]
+    fd = df[(df.task == "T2") & (df.status == "ok") & (df.role == "paper")]
+    q["t2-max-error"] = f"{exact['max_error'].max():.0e}" if len(exact) else NOT_MEASURED
+    q["t2-fd-max-error"] = f"{fd['max_error'].max():.0e}" if len(fd) else NOT_MEASURED
+    t3fd = df[(df.task == "T3") & (df.status == "ok") & (df.role != "project")
+              & (df.role != "project-variant")]
+    q["t3-fd-max-error"] = f"{t3fd['max_error'].max():.0e}" if len(t3fd) else NOT_MEASURED
+    q["t3-project-7"] = per_instance(df, "T3", 7)
+    q["t3-fd-7"] = per_instance(df, "T3", 7, "finite-differences")
+    for key in ("finite-differences", "qutip-fd", "project-single"):
+        q[f"t3-x-{key}-7"] = speedup(df, "T3", 7, key)
+
+    verdicts = targets(results.timings) if results is not None else None
+    for t in TARGETS:
+        name = f"verdict-{t.task}-{t.n}"
+        if verdicts is None:
+            q[name] = NOT_MEASURED
+            continue
+        v = verdicts[(verdicts.task == t.task) & (verdicts.n == t.n)].iloc[0]
+        if v["status"] == "met":
+            q[name] = f"met ({_times(v['measured'])} against {t.factor:.0f}×)"
+        elif v["status"] == "missed":
+            q[name] = (f"missed: {_times(v['measured'])} measured against {t.factor:.0f}×, "
+                       f"a factor {t.factor / v['measured']:.1f} short")
+        else:
+            q[name] = str(v["status"])
+
+    fits = cost_fits(results.timings if results is not None else empty)
+    for task, key in (("T2", "project"), ("T2", "lightning-adjoint"), ("T2", "finite-differences"),
+                      ("T2", "default-qubit-backprop"), ("T2", "qiskit-reverse"),
+                      ("T3", "project"), ("T3", "finite-differences"), ("T1", "project")):
+        hit = fits[(fits.task == task) & (fits.implementation == key)]
+        q[f"exponent-{task}-{key}"] = (
+            NOT_MEASURED if hit.empty
+            else f"{hit.iloc[0]['exponent']:.2f} ± {hit.iloc[0]['exponent_se']:.2f}")
+
+    total = float(walls["wall_time_s"].sum()) if len(walls) else math.nan
+    q["figures-count"] = str(len(walls))
+    q["figures-total-min"] = f"{total / 60:.1f}" if len(walls) else NOT_MEASURED
+    q["figures-target-min"] = f"{BOOK_TARGET_SECONDS / 60:.0f}"
+    if not len(walls):
+        q["figures-verdict"] = NOT_MEASURED
+    elif total <= BOOK_TARGET_SECONDS:
+        q["figures-verdict"] = "within the target"
+    else:
+        q["figures-verdict"] = (f"over the target by a factor {total / BOOK_TARGET_SECONDS:.1f}")
+    slowest = walls.sort_values("wall_time_s").iloc[-1] if len(walls) else None
+    q["figures-slowest"] = (NOT_MEASURED if slowest is None
+                            else f"{slowest['chapter']} / {slowest['experiment']}")
+    q["figures-slowest-min"] = (NOT_MEASURED if slowest is None
+                                else f"{slowest['wall_time_s'] / 60:.1f}")
+    return q
+
+
+def missing_note(results: Results | None, scale: str) -> str:
+    """Markdown for the page when there are no timings at ``scale`` (else the empty string)."""
+    if results is not None:
+        return ""
+    command = "make bench" if scale == "paper" else f"python -m benchmarks --scale {scale}"
+    return (
+        ":::{important}\n"
+        f"There are no timings at scale `{scale}` in `data/benchmarks/{scale}/`, so the tables "
+        f"and figures below are empty and every number reads *{NOT_MEASURED}*. `{command}` "
+        "measures them (this page only reads them).\n:::"
+    )
+
+
+__all__ = [
+    "BOOK_TARGET_SECONDS", "CHAPTER", "ENVIRONMENT", "MEASURE", "NOT_MEASURED", "TARGETS",
+    "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable", "figure_wall_times",
+    "load", "machine_table", "missing_note", "per_instance", "quotes", "speedup", "table",
+    "targets", "with_ratios",
+]

@@ -1,0 +1,128 @@
+r"""Figures of the appendix *Benchmarks*, drawn from the saved timings only.
+
+Both figures take the ``timings`` table of :mod:`plateaus.experiments.benchmarks` (and the
+fits of :func:`~plateaus.experiments.benchmarks.cost_fits`) and plot CPU seconds per instance
+(:data:`~plateaus.experiments.benchmarks.MEASURE`): the project in solid lines, the paper's
+method and the peer libraries dashed, one colour and marker per implementation on every panel.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..experiments import benchmarks as bench
+from .style import PALETTE, new_figure
+
+#: Colour and marker of every implementation key (the same on every panel).
+STYLE = {
+    "project": (PALETTE[0], "o"),
+    "project-single": (PALETTE[9], "o"),
+    "finite-differences": (PALETTE[3], "s"),
+    "qutip-fd": (PALETTE[4], "D"),
+    "default-qubit-backprop": (PALETTE[1], "^"),
+    "default-qubit": (PALETTE[1], "^"),
+    "lightning-adjoint": (PALETTE[2], "v"),
+    "lightning": (PALETTE[2], "v"),
+    "qiskit-reverse": (PALETTE[4], "P"),
+    "qiskit": (PALETTE[4], "P"),
+    "qutip": (PALETTE[5], "D"),
+    "qutip-gaussian": (PALETTE[6], "d"),
+    "quimb": (PALETTE[8], "X"),
+    "numpy-naive": (PALETTE[7], "s"),
+}
+
+PANEL_TITLES = {
+    "T1": "T1: Haar state, $T(\\rho_v, I/2)$",
+    "T2": "T2: gradient of the unitary model",
+    "T2-forward": "T2, forward pass only",
+    "T3": "T3: Boltzmann sensitivities",
+}
+
+
+def _nothing(what: str):
+    """A single empty panel saying that nothing was measured."""
+    fig, ax = new_figure(width=5.0, height=2.2)
+    ax.text(0.5, 0.5, f"{what}: {bench.NOT_MEASURED}\n(python -m benchmarks writes the timings)",
+            ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+def _style(key: str):
+    return STYLE.get(key, (PALETTE[7], "."))
+
+
+def _lines(ax, df: pd.DataFrame, x_of, measure: str):
+    for key, g in df.groupby("implementation", sort=False):
+        g = g[(g.status == "ok") & np.isfinite(g[measure])].sort_values("n")
+        if g.empty:
+            continue
+        color, marker = _style(key)
+        project = g["role"].iloc[0] in ("project", "project-variant")
+        ax.plot(x_of(g), g[measure], marker=marker, color=color, ms=5, lw=1.6,
+                ls="-" if project else "--", label=g["label"].iloc[0])
+
+
+def time_per_instance(timings: pd.DataFrame, tasks=("T1", "T2", "T3"), measure: str = bench.MEASURE):
+    r"""Seconds per instance against the number of qubits :math:`n`, one panel per task."""
+    tasks = [t for t in tasks if (timings.task == t).any()]
+    if not tasks:
+        return _nothing("time per instance")
+    fig, axes = new_figure(ncols=len(tasks), width=4.6, height=3.6, squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        df = timings[timings.task == task]
+        _lines(ax, df, lambda g: g["n"], measure)
+        ax.set_yscale("log")
+        ax.set_xlabel("qubits $n$")
+        ax.set_xticks(sorted(df["n"].unique()))
+        ax.set_title(PANEL_TITLES.get(task, task))
+        ax.legend(fontsize="x-small", loc="upper left")
+    axes[0][0].set_ylabel("CPU seconds per instance")
+    fig.tight_layout()
+    return fig
+
+
+def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
+                measure: str = bench.MEASURE):
+    r"""Seconds per instance against :math:`K\,2^n` (log-log) with the fitted power laws.
+
+    The legend gives each implementation's fitted exponent :math:`a` of
+    :math:`t \propto (K 2^n)^a` (:func:`plateaus.experiments.benchmarks.cost_fits`); the grey
+    dotted line has slope 1 (cost proportional to terms times amplitudes).
+    """
+    tasks = [t for t in tasks if (timings.task == t).any()]
+    if not tasks:
+        return _nothing("cost growth")
+    fig, axes = new_figure(ncols=len(tasks), width=4.8, height=3.6, squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        df = timings[(timings.task == task) & (timings.status == "ok")]
+        f = fits[fits.task == task].set_index("implementation")
+        for key, g in df.groupby("implementation", sort=False):
+            g = g[np.isfinite(g[measure])].sort_values("n")
+            if g.empty:
+                continue
+            color, marker = _style(key)
+            x = bench.cost_variable(task, g["n"], g["n_terms"])
+            label = g["label"].iloc[0]
+            if key in f.index:
+                label += f": $a$ = {f.loc[key, 'exponent']:.2f}"
+                xs = np.geomspace(x.min(), x.max(), 20)
+                ax.plot(xs, np.exp(f.loc[key, "intercept"]) * xs ** f.loc[key, "exponent"],
+                        color=color, lw=1, alpha=0.8)
+            ax.plot(x, g[measure], marker=marker, color=color, ms=5, ls="none", label=label)
+        project = df[df.role == "project"].sort_values("n")
+        if len(project) >= 2:
+            x0 = bench.cost_variable(task, project["n"], project["n_terms"])
+            ax.plot(x0, project[measure].iloc[0] * x0 / x0[0], color="0.5", ls=":", lw=1,
+                    label="slope 1")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("terms × amplitudes, $K\\,2^n$")
+        ax.set_title(PANEL_TITLES.get(task, task))
+        ax.legend(fontsize="x-small", loc="upper left")
+    axes[0][0].set_ylabel("CPU seconds per instance")
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["STYLE", "cost_growth", "time_per_instance"]
