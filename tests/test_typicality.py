@@ -166,6 +166,14 @@ class TestGueTridiagonal:
         fast = np.stack([ensembles.gue_state_tridiagonal(3, rng, 2.0) for _ in range(3000)])
         assert stats.ks_2samp(direct[:, 0].real, fast[:, 0].real).pvalue < 1e-6
 
+    @pytest.mark.parametrize("n, t", [(0, 1.0), (2.0, 1.0), (2, float("nan")), (2, "10")])
+    def test_bad_input(self, n, t):
+        with pytest.raises(ValueError, match="n_qubits|t ="):
+            ensembles.gue_state_tridiagonal(n, np.random.default_rng(0), t)
+        if n == 2:
+            with pytest.raises(ValueError):
+                ensembles.return_amplitude(np.zeros(3), np.ones(3), 1.0)
+
     def test_bad_method(self):
         with pytest.raises(ValueError, match="gue_method"):
             ensembles.visible_states("gue", 1, 2, pl.parallel.spawn_seeds(1, 2), gue_method="fast")
@@ -179,6 +187,14 @@ class TestBoltzmannVisibleStates:
         rho, norms = ensembles.boltzmann_visible_states(n_visible, n_hidden, J)
         assert_allclose(rho, qbm.reduced_state(qbm.normalise(J)), atol=1e-13)
         assert_allclose(norms, [np.abs(np.linalg.eigvalsh(h)).max() for h in qbm.hamiltonian(J)], rtol=1e-12)
+
+    def test_sub_batches_give_the_same_states(self, monkeypatch):
+        J = BoltzmannMachine(1, 2).sample_couplings(5, 8)
+        whole = ensembles.boltzmann_visible_states(1, 2, J)
+        monkeypatch.setattr(ensembles, "BOLTZMANN_CHUNK_AMPLITUDES", 2 * 64)  # two matrices per sub-batch
+        parts = ensembles.boltzmann_visible_states(1, 2, J)
+        for a, b in zip(whole, parts):
+            assert_allclose(a, b, atol=1e-15)
 
     def test_first_order_column(self):
         seeds = pl.parallel.spawn_seeds(5, 4)

@@ -20,6 +20,10 @@ GUE_METHODS = ("eigh", "tridiagonal")
 
 #: Absolute error allowed in the return amplitude when the tridiagonal chain is truncated.
 RETURN_AMPLITUDE_TOL = 1e-15
+#: Complex amplitudes per sub-batch of Boltzmann-machine matrices (2**21 -> 32 MiB per array),
+#: so that a worker's memory stays bounded (joblib restarts a worker whose memory grows by
+#: more than 300 MB, with a warning on stderr).
+BOLTZMANN_CHUNK_AMPLITUDES = 2**21
 
 
 def draw(seeds: Sequence[np.random.SeedSequence], sampler: Callable[[np.random.Generator], np.ndarray]) -> np.ndarray:
@@ -98,6 +102,10 @@ def gue_state_tridiagonal(n_qubits: int, rng: np.random.Generator, t: float = 10
     Draws, in this order: ``D`` normals (diagonal), ``D - 1`` gamma variates, ``2(D - 1)``
     normals (:math:`\phi`). Returns a ``(D,)`` complex unit vector.
     """
+    if isinstance(n_qubits, bool) or not isinstance(n_qubits, (int, np.integer)) or n_qubits < 1:
+        raise ValueError(f"n_qubits = {n_qubits!r} is not allowed; expected an integer >= 1")
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not np.isfinite(t):
+        raise ValueError(f"t = {t!r} is not allowed; expected a finite real number")
     dim = 2**n_qubits
     a = rng.standard_normal(dim) / np.sqrt(dim)
     b = np.sqrt(rng.gamma(np.arange(dim - 1, 0, -1, dtype=float)) / dim)
@@ -136,16 +144,24 @@ def boltzmann_visible_states(n_visible: int, n_hidden: int, J: np.ndarray) -> tu
         :math:`\|H(J)\|_\infty`.
     """
     qbm = BoltzmannMachine(n_visible, n_hidden)
-    e, v = np.linalg.eigh(qbm.hamiltonian(np.atleast_2d(J)))
-    norms = np.abs(e).max(axis=-1)
-    if np.any(norms == 0):
-        raise ValueError(f"J gives H(J) = 0 for instance(s) {np.flatnonzero(norms == 0).tolist()}; "
-                         "it cannot be normalised")
-    p = np.exp(-(e - e[:, :1]) / norms[:, None])
-    p /= p.sum(axis=-1, keepdims=True)
-    # rows of v are basis indices (i, h): W[b, i, (h, k)] = v[b, (i, h), k] sqrt(p_k), rho_v = W W^dag
-    w = (v * np.sqrt(p)[:, None, :]).reshape(v.shape[0], qbm.d_visible, -1)
-    return w @ np.conj(np.swapaxes(w, -1, -2)), norms
+    J = np.atleast_2d(J)
+    dim = qbm.d_visible * qbm.d_hidden
+    rho = np.empty((J.shape[0], qbm.d_visible, qbm.d_visible), dtype=complex)
+    norms = np.empty(J.shape[0])
+    step = max(1, BOLTZMANN_CHUNK_AMPLITUDES // dim**2)  # bounded memory whatever the batch
+    for start in range(0, J.shape[0], step):
+        part = slice(start, start + step)
+        e, v = np.linalg.eigh(qbm.hamiltonian(J[part]))
+        norms[part] = np.abs(e).max(axis=-1)
+        if np.any(norms[part] == 0):
+            bad = (start + np.flatnonzero(norms[part] == 0)).tolist()
+            raise ValueError(f"J gives H(J) = 0 for instance(s) {bad}; it cannot be normalised")
+        p = np.exp(-(e - e[:, :1]) / norms[part, None])
+        p /= p.sum(axis=-1, keepdims=True)
+        # rows of v are basis indices (i, h): W[b, i, (h, k)] = v[b, (i, h), k] sqrt(p_k); rho_v = W W^dag
+        w = (v * np.sqrt(p)[:, None, :]).reshape(v.shape[0], qbm.d_visible, -1)
+        rho[part] = w @ np.conj(np.swapaxes(w, -1, -2))
+    return rho, norms
 
 
 def visible_states(
