@@ -433,7 +433,7 @@ def steps_table(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
 
 def page_curve(n_visible: int, n_hidden) -> pd.DataFrame:
     """Page's mean visible entropy of Haar-random states (nats) for each hidden size."""
-    from .models import page_entropy
+    from ..haar import page_entropy
 
     return pd.DataFrame({"n_hidden": list(n_hidden),
                          "entropy": [page_entropy(2**n_visible, 2**h) for h in n_hidden]})

@@ -13,18 +13,6 @@ from .ensembles import MODELS, visible_states
 EXPERIMENT = "visible-entropy"
 
 
-def page_entropy(d_small: int, d_large: int) -> float:
-    r"""Page's exact mean entanglement entropy (nats) of a Haar state on :math:`m \le n`:
-
-    .. math:: \langle S \rangle = \sum_{k=n+1}^{mn} \frac1k - \frac{m-1}{2n}
-
-    (Page 1993; proved by Foong & Kanno, and Sen, 1994).
-    """
-    m, n = min(d_small, d_large), max(d_small, d_large)
-    k = np.arange(n + 1, m * n + 1)
-    return float(np.sum(1.0 / k) - (m - 1) / (2 * n))
-
-
 def _chunk(seeds, *, model, n_visible, n_hidden):
     rho = visible_states(model, n_visible, n_hidden, seeds)
     d_v = rho.shape[-1]
