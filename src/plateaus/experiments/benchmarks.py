@@ -117,21 +117,29 @@ def with_ratios(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
     return df
 
 
-def table(timings: pd.DataFrame, task: str, n: int) -> pd.DataFrame:
-    """The reader's table of one task and size: seconds per instance and ratios to the project."""
+def table(timings: pd.DataFrame, task: str, sizes) -> pd.DataFrame:
+    """The reader's table of one task: time per instance and ratio to the project, as text.
+
+    One row per size in ``sizes`` (an int or a list) and implementation, indexed by ``n`` and
+    the implementation's label; a ``status`` column only if some row has no time.
+    """
+    sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
     df = with_ratios(timings)
-    df = df[(df.task == task) & (df.n == n)]
+    df = df[(df.task == task) & df.n.isin(sizes)]
+    ok = df.status == "ok"
     out = pd.DataFrame({
+        "n": df["n"].astype(int),
         "implementation": df["label"],
-        "version": df["version"],
-        "CPU s / instance": df["cpu_seconds"],
-        "wall s / instance": df["seconds"],
-        "× project (CPU)": df["ratio"],
-        "× project (wall)": df["wall_ratio"],
-        "max |diff|": df["max_error"],
-        "status": df["status"],
+        "CPU / instance": [_seconds(x) if k else "" for x, k in zip(df["cpu_seconds"], ok)],
+        "wall / instance": [_seconds(x) if k else "" for x, k in zip(df["seconds"], ok)],
+        "× project (CPU)": [_times(x) if k else "" for x, k in zip(df["ratio"], ok)],
+        "× project (wall)": [_times(x) if k else "" for x, k in zip(df["wall_ratio"], ok)],
+        "max |diff|": [("0" if x == 0 else f"{x:.0e}") if np.isfinite(x) else ""
+                       for x in df["max_error"]],
     })
-    return out.reset_index(drop=True)
+    if not ok.all():
+        out["status"] = df["status"].to_numpy()
+    return out.set_index(["n", "implementation"])
 
 
 def targets(timings: pd.DataFrame) -> pd.DataFrame:
@@ -169,8 +177,10 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
 
     :math:`\log t = a \log x + b` with :math:`x = K 2^n` (T2, T3: terms times amplitudes) or
     :math:`2^n` (T1), per task and implementation, over the sizes with a time (at least two).
-    An exponent of 1 is a cost proportional to :math:`x`. Returns ``task, implementation,
-    label, exponent, exponent_se, points, n_min, n_max``.
+    An exponent of 1 is a cost proportional to :math:`x`. ``exponent_last`` is the slope
+    between the two largest sizes alone (where fixed per-call costs matter least). Returns
+    ``task, implementation, label, exponent, exponent_se, intercept, exponent_last, points,
+    n_min, n_max``.
     """
     rows = []
     times = pd.to_numeric(timings[measure], errors="coerce").astype(float)
@@ -180,12 +190,16 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
             continue
         g = g.sort_values("n")
         x = cost_variable(task, g["n"], g["n_terms"])
-        fit = fit_line(np.log(x), np.log(g[measure].to_numpy(dtype=float)))
+        t = g[measure].to_numpy(dtype=float)
+        fit = fit_line(np.log(x), np.log(t))
+        last = float(np.log(t[-1] / t[-2]) / np.log(x[-1] / x[-2]))
         rows.append(dict(task=task, implementation=key, label=g["label"].iloc[0],
                          exponent=fit.slope, exponent_se=fit.slope_se, intercept=fit.intercept,
-                         points=fit.n_points, n_min=int(g["n"].min()), n_max=int(g["n"].max())))
+                         exponent_last=last, points=fit.n_points, n_min=int(g["n"].min()),
+                         n_max=int(g["n"].max())))
     return pd.DataFrame(rows, columns=["task", "implementation", "label", "exponent",
-                                       "exponent_se", "intercept", "points", "n_min", "n_max"])
+                                       "exponent_se", "intercept", "exponent_last", "points",
+                                       "n_min", "n_max"])
 
 
 def figure_wall_times(scale: str, chapters, root=None) -> pd.DataFrame:
@@ -303,6 +317,12 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
         q[f"t2-forward-{n}"] = per_instance(df, "T2-forward", n)
         q[f"t2-lightning-{n}"] = per_instance(df, "T2", n, "lightning-adjoint")
         q[f"t2-lightning-forward-{n}"] = per_instance(df, "T2-forward", n, "lightning")
+        q[f"t2-lightning-device-{n}"] = per_instance(df, "T2", n, "lightning-device")
+        q[f"t2-x-lightning-device-{n}"] = speedup(df, "T2", n, "lightning-device")
+        dev, full = _row(df, "T2", n, "lightning-device"), _row(df, "T2", n, "lightning-adjoint")
+        q[f"t2-lightning-python-share-{n}"] = (
+            NOT_MEASURED if dev is None or full is None
+            else f"{100 * (1 - float(dev[MEASURE]) / float(full[MEASURE])):.0f}%")
         for key in ("lightning-adjoint", "default-qubit-backprop", "qiskit-reverse",
                     "finite-differences", "project-single"):
             q[f"t2-x-{key}-{n}"] = speedup(df, "T2", n, key)
@@ -357,6 +377,8 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
         q[f"exponent-{task}-{key}"] = (
             NOT_MEASURED if hit.empty
             else f"{hit.iloc[0]['exponent']:.2f} ± {hit.iloc[0]['exponent_se']:.2f}")
+        q[f"exponent-last-{task}-{key}"] = (
+            NOT_MEASURED if hit.empty else f"{hit.iloc[0]['exponent_last']:.2f}")
 
     total = float(walls["wall_time_s"].sum()) if len(walls) else math.nan
     q["figures-count"] = str(len(walls))
@@ -376,6 +398,38 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
     return q
 
 
+def targets_table(timings: pd.DataFrame) -> pd.DataFrame:
+    """:func:`targets` as text for the page: target, measured speed-up (CPU, wall), verdict."""
+    t = targets(timings)
+    return pd.DataFrame({
+        "task": t["task"], "n": t["n"], "against": t["versus"],
+        "target": [f"{x:.0f}×" for x in t["target"]],
+        "measured (CPU)": [_times(x) if np.isfinite(x) else NOT_MEASURED for x in t["measured"]],
+        "measured (wall)": [_times(x) if np.isfinite(x) else NOT_MEASURED
+                            for x in t["measured_wall"]],
+        "verdict": t["status"],
+    }).set_index(["task", "n"])
+
+
+def fits_table(fits: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cost_fits` as text for the page."""
+    return pd.DataFrame({
+        "task": fits["task"], "implementation": fits["label"],
+        "exponent a": [f"{a:.2f} ± {se:.2f}" for a, se in zip(fits["exponent"], fits["exponent_se"])],
+        "two largest sizes": [f"{x:.2f}" for x in fits["exponent_last"]],
+        "sizes": [f"n = {a}..{b}" for a, b in zip(fits["n_min"], fits["n_max"])],
+    }).set_index(["task", "implementation"])
+
+
+def walls_table(walls: pd.DataFrame) -> pd.DataFrame:
+    """:func:`figure_wall_times` as text for the page, with the figures one per line."""
+    return pd.DataFrame({
+        "chapter": walls["chapter"], "table": walls["experiment"],
+        "figures drawn from it": walls["figures"],
+        "compute time": [f"{x:.0f} s" if x >= 1 else f"{x:.2f} s" for x in walls["wall_time_s"]],
+    }).set_index(["chapter", "table"])
+
+
 def missing_note(results: Results | None, scale: str) -> str:
     """Markdown for the page when there are no timings at ``scale`` (else the empty string)."""
     if results is not None:
@@ -392,6 +446,6 @@ def missing_note(results: Results | None, scale: str) -> str:
 __all__ = [
     "BOOK_TARGET_SECONDS", "CHAPTER", "ENVIRONMENT", "MEASURE", "NOT_MEASURED", "TARGETS",
     "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable", "figure_wall_times",
-    "load", "machine_table", "missing_note", "per_instance", "quotes", "speedup", "table",
-    "targets", "with_ratios",
+    "fits_table", "load", "machine_table", "missing_note", "per_instance", "quotes", "speedup",
+    "table", "targets", "targets_table", "walls_table", "with_ratios",
 ]

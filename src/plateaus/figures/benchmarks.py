@@ -68,17 +68,17 @@ def time_per_instance(timings: pd.DataFrame, tasks=("T1", "T2", "T3"), measure: 
     tasks = [t for t in tasks if (timings.task == t).any()]
     if not tasks:
         return _nothing("time per instance")
-    fig, axes = new_figure(ncols=len(tasks), width=4.6, height=3.6, squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    fig, axes = new_figure(nrows=len(tasks), width=9.0, height=2.9, squeeze=False)
+    for ax, task in zip(axes[:, 0], tasks):
         df = timings[timings.task == task]
         _lines(ax, df, lambda g: g["n"], measure)
         ax.set_yscale("log")
         ax.set_xlabel("qubits $n$")
+        ax.set_ylabel("CPU s per instance")
         ax.set_xticks(sorted(df["n"].unique()))
         ax.set_title(PANEL_TITLES.get(task, task))
-        ax.legend(fontsize="x-small", loc="upper left")
-    axes[0][0].set_ylabel("CPU seconds per instance")
-    fig.tight_layout()
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.subplots_adjust(left=0.09, right=0.52, hspace=0.55)
     return fig
 
 
@@ -93,8 +93,8 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
     tasks = [t for t in tasks if (timings.task == t).any()]
     if not tasks:
         return _nothing("cost growth")
-    fig, axes = new_figure(ncols=len(tasks), width=4.8, height=3.6, squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    fig, axes = new_figure(nrows=len(tasks), width=9.0, height=3.2, squeeze=False)
+    for ax, task in zip(axes[:, 0], tasks):
         df = timings[(timings.task == task) & (timings.status == "ok")]
         f = fits[fits.task == task].set_index("implementation")
         for key, g in df.groupby("implementation", sort=False):
@@ -118,10 +118,10 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("terms × amplitudes, $K\\,2^n$")
+        ax.set_ylabel("CPU s per instance")
         ax.set_title(PANEL_TITLES.get(task, task))
-        ax.legend(fontsize="x-small", loc="upper left")
-    axes[0][0].set_ylabel("CPU seconds per instance")
-    fig.tight_layout()
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.subplots_adjust(left=0.09, right=0.52, hspace=0.55)
     return fig
 
 
