@@ -24,10 +24,11 @@ chapter: $(STAMP)
 	@test -n "$(NAME)" || { echo "NAME is required: make chapter NAME=<chapter> SCALE=quick|paper|extended (chapters: $$($(PY) -m plateaus list | head -1))"; exit 2; }
 	$(PY) -m plateaus run $(NAME) --scale $(SCALE) $(FLAGS)
 
-## bench: time the kernels beside the peer libraries (not part of the tests)
+## bench: check and time the kernels beside the peer libraries (not part of the tests), e.g.
+##        make bench [SCALE=quick]; writes data/benchmarks/<scale>/, which the appendix page reads
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e ".[bench]"
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks --scale $(SCALE)
 
 env: $(STAMP)
 
