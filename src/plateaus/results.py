@@ -27,6 +27,13 @@ def record(chapter: str, scale: str, rows: Iterable[Mapping[str, str]]) -> pd.Da
                 f"rows[{i}] must have exactly the keys {COLUMNS}; missing {sorted(missing)}, extra {sorted(extra)}"
             )
     df = pd.DataFrame(rows, columns=list(COLUMNS)).astype(str)
+    if EXPERIMENT in store.manifest(chapter, scale).get("experiments", {}):
+        try:
+            previous, _ = store.load(chapter, scale, EXPERIMENT)
+        except store.StoreError:
+            previous = None
+        if previous is not None and previous.astype(str).equals(df):
+            return df  # unchanged: keep the provenance of the run that produced these numbers
     store.save(chapter, scale, EXPERIMENT, df, params={"chapter": chapter, "scale": scale}, wall_time=0.0)
     return df
 
