@@ -204,6 +204,6 @@ def finite_differences(fd: pd.DataFrame):
     ax.set_yscale("log")
     ax.set_xlabel(r"finite-difference step $\varepsilon$")
     ax.set_ylabel("largest relative error")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize="x-small", loc="upper left")
     fig.tight_layout()
     return fig
