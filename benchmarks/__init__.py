@@ -12,7 +12,8 @@ Tasks (one module each; the project's implementation first, the reference of the
 * T2 (:mod:`benchmarks.t2_unitary`): the full gradient of the unitary model (Eq. (11) terms,
   observable on the 3 visible qubits) at n = 4..10: the project's adjoint sweep, the paper's
   finite differences, PennyLane default.qubit (backprop) and lightning.qubit (adjoint), and
-  Qiskit's reverse-mode statevector gradient;
+  Qiskit's reverse-mode statevector gradient; plus lightning's device call alone, and
+  (T2-forward) the objective alone by the same libraries, to show where the time goes;
 * T3 (:mod:`benchmarks.t3_boltzmann`): all sensitivities of the Boltzmann machine at n = 4..7,
   exact (the project) against finite differences (the paper's method, and QuTiP).
 

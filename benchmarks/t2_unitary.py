@@ -165,12 +165,14 @@ def _lightning_device(p: Problem) -> Prepared:
                     lambda: gradient(timed_tape), 1)
 
 
-def _qiskit(p: Problem) -> Prepared:
+def _qiskit_circuit(p: Problem):
+    """The model as a Qiskit circuit, one parameter per term, transpiled to ``rz, rx, ry, cx,
+    h, sx``: ``Statevector`` then applies small gate matrices (evolving the
+    ``PauliEvolutionGate`` circuit directly builds each gate's matrix and is much slower)."""
     from qiskit import QuantumCircuit, transpile
     from qiskit.circuit import ParameterVector
     from qiskit.circuit.library import PauliEvolutionGate
     from qiskit.quantum_info import Pauli, SparsePauliOp
-    from qiskit_algorithms.gradients import ReverseEstimatorGradient
 
     params = ParameterVector("theta", p.qnn.n_params)
     circuit = QuantumCircuit(p.n)
@@ -179,6 +181,13 @@ def _qiskit(p: Problem) -> Prepared:
     circuit = transpile(circuit, basis_gates=["rz", "rx", "ry", "cx", "h", "sx", "sxdg", "s", "sdg", "x"],
                         optimization_level=0)
     observable = SparsePauliOp((OBSERVABLE + "I" * (p.n - N_VISIBLE))[::-1])
+    return circuit, params, observable
+
+
+def _qiskit(p: Problem) -> Prepared:
+    from qiskit_algorithms.gradients import ReverseEstimatorGradient
+
+    circuit, params, observable = _qiskit_circuit(p)
     estimator_gradient = ReverseEstimatorGradient()
     index = [list(circuit.parameters).index(x) for x in params]  # circuit order of theta_k
 
@@ -260,16 +269,9 @@ def _pennylane_value(device: str):
 
 
 def _qiskit_value(p: Problem) -> Prepared:
-    from qiskit import QuantumCircuit
-    from qiskit.circuit import ParameterVector
-    from qiskit.circuit.library import PauliEvolutionGate
-    from qiskit.quantum_info import Pauli, SparsePauliOp, Statevector
+    from qiskit.quantum_info import Statevector
 
-    params = ParameterVector("theta", p.qnn.n_params)
-    circuit = QuantumCircuit(p.n)
-    for k, label in enumerate(p.qnn.terms):
-        circuit.append(PauliEvolutionGate(Pauli(label[::-1]), time=params[k]), range(p.n))
-    observable = SparsePauliOp((OBSERVABLE + "I" * (p.n - N_VISIBLE))[::-1])
+    circuit, params, observable = _qiskit_circuit(p)
 
     def value(t):
         bound = circuit.assign_parameters(dict(zip(params, t)))
