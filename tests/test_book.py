@@ -60,7 +60,9 @@ def test_staged_notebooks_have_outputs_and_hide_parameters(site):
 def test_models_page_quotes_numbers_and_figure(site):
     html = (site / "_build" / "html" / runner.STAGING / "models.html").read_text()
     assert "fig-models-entropy" in html
-    assert re.search(r"Page.s formula: the largest distance .*?\d+\.\d(?:</span>)? standard", html, re.S)
+    text = re.sub(r"<[^>]+>", "", html)
+    assert re.search(r"Haar states follow Page.s formula\.\s+Over the hidden sizes, their mean entropy is at\s+most\s+\d+\.\d\s+standard", text), "glued Haar check missing"
+    assert re.search(r"deficits are \d\.\d{3} and\s+\d\.\d{3} nats", text), "glued deficits missing"
     assert "quick" in html  # the page states the scale it ran at
 
 

@@ -206,7 +206,7 @@ class TestRandomBrickworkStates:
 
     def test_deep_circuits_approach_page(self):
         # Deep random brickworks are approximate designs: the entropy approaches Page's value.
-        from plateaus.experiments.models import page_entropy
+        from plateaus.haar import page_entropy
 
         psi = fam.random_brickwork_states(8, 24, 200, 4)
         s = pl.entropy(rho_v_of(psi, 2))
