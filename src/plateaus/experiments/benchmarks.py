@@ -177,10 +177,11 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
 
     :math:`\log t = a \log x + b` with :math:`x = K 2^n` (T2, T3: terms times amplitudes) or
     :math:`2^n` (T1), per task and implementation, over the sizes with a time (at least two).
-    An exponent of 1 is a cost proportional to :math:`x`. ``exponent_last`` is the slope
-    between the two largest sizes alone (where fixed per-call costs matter least). Returns
-    ``task, implementation, label, exponent, exponent_se, intercept, exponent_last, points,
-    n_min, n_max``.
+    An exponent of 1 is a cost proportional to :math:`x`. ``exponent_upper`` (and its standard
+    error) is the same fit over the larger half of the sizes alone, from ``n_upper`` on (the
+    two largest if there are fewer than four), where fixed per-call costs matter least.
+    Returns ``task, implementation, label, exponent, exponent_se, intercept, exponent_upper,
+    exponent_upper_se, n_upper, points, n_min, n_max``.
     """
     rows = []
     times = pd.to_numeric(timings[measure], errors="coerce").astype(float)
@@ -192,14 +193,17 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
         x = cost_variable(task, g["n"], g["n_terms"])
         t = g[measure].to_numpy(dtype=float)
         fit = fit_line(np.log(x), np.log(t))
-        last = float(np.log(t[-1] / t[-2]) / np.log(x[-1] / x[-2]))
+        upper = len(t) // 2 if len(t) >= 4 else len(t) - 2
+        top = fit_line(np.log(x[upper:]), np.log(t[upper:]))
         rows.append(dict(task=task, implementation=key, label=g["label"].iloc[0],
                          exponent=fit.slope, exponent_se=fit.slope_se, intercept=fit.intercept,
-                         exponent_last=last, points=fit.n_points, n_min=int(g["n"].min()),
-                         n_max=int(g["n"].max())))
+                         exponent_upper=top.slope, exponent_upper_se=top.slope_se,
+                         n_upper=int(g["n"].iloc[upper]), points=fit.n_points,
+                         n_min=int(g["n"].min()), n_max=int(g["n"].max())))
     return pd.DataFrame(rows, columns=["task", "implementation", "label", "exponent",
-                                       "exponent_se", "intercept", "exponent_last", "points",
-                                       "n_min", "n_max"])
+                                       "exponent_se", "intercept", "exponent_upper",
+                                       "exponent_upper_se", "n_upper", "points", "n_min",
+                                       "n_max"])
 
 
 def figure_wall_times(scale: str, chapters, root=None) -> pd.DataFrame:
@@ -264,6 +268,10 @@ def _seconds(x: float) -> str:
         if x >= scale:
             return f"{x / scale:.3g} {unit}"
     return f"{x * 1e9:.3g} ns"
+
+
+def _estimate(value: float, se: float) -> str:
+    return f"{value:.2f}" if not np.isfinite(se) else f"{value:.2f} ± {se:.2f}"
 
 
 def speedup(df: pd.DataFrame, task: str, n: int, key: str) -> str:
@@ -377,8 +385,9 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
         q[f"exponent-{task}-{key}"] = (
             NOT_MEASURED if hit.empty
             else f"{hit.iloc[0]['exponent']:.2f} ± {hit.iloc[0]['exponent_se']:.2f}")
-        q[f"exponent-last-{task}-{key}"] = (
-            NOT_MEASURED if hit.empty else f"{hit.iloc[0]['exponent_last']:.2f}")
+        q[f"exponent-upper-{task}-{key}"] = (
+            NOT_MEASURED if hit.empty else _estimate(hit.iloc[0]["exponent_upper"],
+                                                      hit.iloc[0]["exponent_upper_se"]))
 
     total = float(walls["wall_time_s"].sum()) if len(walls) else math.nan
     q["figures-count"] = str(len(walls))
@@ -415,9 +424,13 @@ def fits_table(fits: pd.DataFrame) -> pd.DataFrame:
     """:func:`cost_fits` as text for the page."""
     return pd.DataFrame({
         "task": fits["task"], "implementation": fits["label"],
-        "exponent a": [f"{a:.2f} ± {se:.2f}" for a, se in zip(fits["exponent"], fits["exponent_se"])],
-        "two largest sizes": [f"{x:.2f}" for x in fits["exponent_last"]],
-        "sizes": [f"n = {a}..{b}" for a, b in zip(fits["n_min"], fits["n_max"])],
+        "exponent a, all sizes": [
+            f"{_estimate(a, se)} (n = {lo}–{hi})"
+            for a, se, lo, hi in zip(fits["exponent"], fits["exponent_se"], fits["n_min"], fits["n_max"])],
+        "a, larger sizes": [
+            f"{_estimate(a, se)} (n = {lo}–{hi})"
+            for a, se, lo, hi in zip(fits["exponent_upper"], fits["exponent_upper_se"],
+                                     fits["n_upper"], fits["n_max"])],
     }).set_index(["task", "implementation"])
 
 

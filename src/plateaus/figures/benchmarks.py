@@ -3,7 +3,8 @@ r"""Figures of the appendix *Benchmarks*, drawn from the saved timings only.
 Both figures take the ``timings`` table of :mod:`plateaus.experiments.benchmarks` (and the
 fits of :func:`~plateaus.experiments.benchmarks.cost_fits`) and plot CPU seconds per instance
 (:data:`~plateaus.experiments.benchmarks.MEASURE`): the project in solid lines, the paper's
-method and the peer libraries dashed, one colour and marker per implementation on every panel.
+method and the peer libraries dashed, other forms of a peer (``role == "peer-variant"``)
+dotted, one colour and marker per implementation on every panel.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ STYLE = {
     "finite-differences": (PALETTE[3], "s"),
     "qutip-fd": (PALETTE[4], "D"),
     "default-qubit-backprop": (PALETTE[1], "^"),
+    "default-qubit-backprop-native": (PALETTE[1], "<"),
+    "lightning-adjoint-paulirot": (PALETTE[2], ">"),
+    "lightning-device": (PALETTE[2], "*"),
     "default-qubit": (PALETTE[1], "^"),
     "lightning-adjoint": (PALETTE[2], "v"),
     "lightning": (PALETTE[2], "v"),
@@ -58,9 +62,10 @@ def _lines(ax, df: pd.DataFrame, x_of, measure: str):
         if g.empty:
             continue
         color, marker = _style(key)
-        project = g["role"].iloc[0] in ("project", "project-variant")
-        ax.plot(x_of(g), g[measure], marker=marker, color=color, ms=5, lw=1.6,
-                ls="-" if project else "--", label=g["label"].iloc[0])
+        role = g["role"].iloc[0]
+        ls = "-" if role in ("project", "project-variant") else ":" if role == "peer-variant" else "--"
+        ax.plot(x_of(g), g[measure], marker=marker, color=color, ms=5, lw=1.6, ls=ls,
+                label=g["label"].iloc[0])
 
 
 def time_per_instance(timings: pd.DataFrame, tasks=("T1", "T2", "T3"), measure: str = bench.MEASURE):
@@ -88,7 +93,7 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
 
     The legend gives each implementation's fitted exponent :math:`a` of
     :math:`t \propto (K 2^n)^a` (:func:`plateaus.experiments.benchmarks.cost_fits`); the grey
-    dotted line has slope 1 (cost proportional to terms times amplitudes).
+    dash-dotted line has slope 1 (cost proportional to terms times amplitudes).
     """
     tasks = [t for t in tasks if (timings.task == t).any()]
     if not tasks:
@@ -108,12 +113,13 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
                 label += f": $a$ = {f.loc[key, 'exponent']:.2f}"
                 xs = np.geomspace(x.min(), x.max(), 20)
                 ax.plot(xs, np.exp(f.loc[key, "intercept"]) * xs ** f.loc[key, "exponent"],
-                        color=color, lw=1, alpha=0.8)
+                        color=color, lw=1, alpha=0.8,
+                        ls=":" if g["role"].iloc[0] == "peer-variant" else "-")
             ax.plot(x, g[measure], marker=marker, color=color, ms=5, ls="none", label=label)
         project = df[df.role == "project"].sort_values("n")
         if len(project) >= 2:
             x0 = bench.cost_variable(task, project["n"], project["n_terms"])
-            ax.plot(x0, project[measure].iloc[0] * x0 / x0[0], color="0.5", ls=":", lw=1,
+            ax.plot(x0, project[measure].iloc[0] * x0 / x0[0], color="0.5", ls="-.", lw=1,
                     label="slope 1")
         ax.set_xscale("log")
         ax.set_yscale("log")
