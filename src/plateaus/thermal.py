@@ -387,9 +387,14 @@ def visible_derivatives(J, labels, n_visible) -> np.ndarray:
     against :math:`K (D^3 + D^2 D_v^2)` for the forward route that forms every
     :math:`V^\dagger P_k V`; for Eq. (11) with :math:`n_v = 3` that is 32 against
     :math:`K = 66, 105, 153, 210` products at :math:`n = 4..7`. Measured
-    (``benchmarks/bench_thermal_dev.py``, one thread): the adjoint route is about 2-3x faster
-    at :math:`n = 4`, 6x at :math:`n = 5` and 10-14x at :math:`n = 6, 7`, so it is the only
-    route.
+    (``benchmarks/bench_thermal_dev.py``, one BLAS thread, per instance): adjoint 0.63, 1.7,
+    5.9, 24 ms against forward 0.80, 8.6, 51, 330 ms at :math:`n = 4..7`, so the adjoint
+    route is the only one. At :math:`n = 7` its time goes to the :math:`D_v^2/2 = 32`
+    products of stage 1 (~11 ms, the floor for 32 complex :math:`128^3` products on this
+    core), the masked entries (~4-6 ms), the probes :math:`V_b^\dagger V_a` (~3.5 ms, inner
+    dimension :math:`D_h = 16`), ``eigh`` (~2.2 ms) and ~2 ms of the rest; with one process
+    per core (1 BLAS thread each) that is ~12 ms per instance amortised on 2 cores, about
+    25-30x less than the finite-difference sweep (:math:`K + 1` ``eigh``) on the same cores.
 
     Parameters
     ----------
@@ -433,9 +438,11 @@ def _visible_derivatives_chunk(J: np.ndarray, labels: tuple[str, ...], d_v: int)
       per visible row ``a`` (``V_a^T conj(V_b)`` for all ``b > a`` at once) and scaled by
       ``L~`` in place;
     * ``T[c, w, i] = sum_j conj(V_cj) Y[j, w, i] = (Y^w V^dag)_{ic}``: one product
-      ``(D x D) @ (D x n_w D)`` per instance, the dominant cost (``n_w D^3``);
+      ``(D x D) @ (D x n_w D)`` per block of ``n_w`` probes, the dominant cost (``D^3`` per
+      probe, about 11 ms of the ~25 ms per instance at n = 7 on one core);
     * ``F[c, x, w] = sum_i V_{c^x, i} T[c, w, i] = B^w_{c^x, c}``: a stack of
-      ``(X x D) @ (D x n_w)`` products, one per column ``c``, for the ``X`` masks only.
+      ``(X x D) @ (D x n_w)`` products, one per column ``c``, for the ``X`` masks only
+      (``X D^2`` per probe instead of ``D^3`` for the whole of ``B^w``).
     """
     _, phases, masks, groups = _pauli_tables(labels)
     batch = J.shape[0]
