@@ -38,6 +38,11 @@ def built_book(tmp_path_factory) -> Path:
     if "root" not in _BUILT:
         try:
             tmp = copy_book(tmp_path_factory.mktemp("book"))
+            # The benchmarks page only reads timings that `make bench` wrote; give it the
+            # committed paper-scale run, which it shows (and says so) when none is at its scale.
+            bench = ROOT / "data" / "benchmarks" / "paper"
+            if bench.is_dir():
+                shutil.copytree(bench, tmp / "data" / "benchmarks" / "paper")
             for name in runner.execution_order(tmp):  # the introduction last
                 runner.execute_chapter(name, "quick", root=tmp, data_dir=tmp / "data")
             runner.build_book(tmp)
