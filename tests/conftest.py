@@ -8,6 +8,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, so CI is reproducible.
+settings.register_profile("plateaus", derandomize=True, deadline=None)
+settings.load_profile("plateaus")
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ def entropy(rho: np.ndarray) -> np.ndarray:
     w = np.clip(w, 0.0, None)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(w > 0, -w * np.log(np.where(w > 0, w, 1.0)), 0.0)
-    return terms.sum(axis=-1)
+    # an eigenvalue of 1 + O(eps) (a pure state) gives -O(eps); S >= 0 exactly
+    return np.maximum(terms.sum(axis=-1), 0.0)
 
 
 def purity(rho: np.ndarray) -> np.ndarray:
