@@ -46,7 +46,7 @@ from typing import Callable
 
 import numpy as np
 
-from .terms import check_label, pauli_string
+from .terms import check_labels, pauli_string
 
 #: Target number of complex amplitudes per chunk of the batch (2**15 amplitudes = 512 KiB).
 CHUNK_AMPLITUDES = 2**15
@@ -95,12 +95,8 @@ class GateSet:
 @lru_cache(maxsize=64)
 def gate_set(labels: tuple[str, ...]) -> GateSet:
     """Build (and cache) the :class:`GateSet` of a tuple of Pauli labels of equal length."""
-    labels = tuple(labels)
-    if not labels:
-        raise ValueError("labels must hold at least one Pauli label, got an empty sequence")
-    n = len(check_label(labels[0]))
-    for label in labels:
-        check_label(label, n)
+    labels = check_labels(labels)
+    n = len(labels[0])
     strings = [pauli_string(label) for label in labels]
     weights = np.stack([-1j * p.phase for p in strings])
     perms = np.stack([p.perm for p in strings])

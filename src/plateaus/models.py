@@ -25,7 +25,7 @@ import numpy as np
 
 from . import adjoint
 from .states import SeedLike, as_generator, partial_trace
-from .terms import check_label, hamiltonian_matrix, two_local_terms
+from .terms import check_labels, hamiltonian_matrix, two_local_terms
 
 #: Default step of the central finite differences (truncation error O(step**2) ~ 1e-10,
 #: round-off error O(eps / step) ~ 1e-11 for objectives of order one).
@@ -57,15 +57,7 @@ def _check_terms(terms, n_qubits: int) -> tuple[str, ...]:
         return two_local_terms(n_qubits)
     if isinstance(terms, str) or not isinstance(terms, Sequence):
         raise ValueError(f"terms must be a sequence of Pauli labels, got {terms!r}")
-    terms = tuple(terms)
-    if not terms:
-        raise ValueError("terms must hold at least one Pauli label, got an empty sequence")
-    for label in terms:
-        try:
-            check_label(label, n_qubits)
-        except ValueError as exc:
-            raise ValueError(f"terms: {exc}") from None
-    return terms
+    return check_labels(terms, n_qubits, name="terms")
 
 
 def _check_params(name: str, values, n_params: int) -> tuple[np.ndarray, bool]:
@@ -157,7 +149,26 @@ def random_orders(n_params: int, size: int, seed) -> np.ndarray:
 # unitary network
 
 
-class UnitaryQNN:
+class _Register:
+    """Visible and hidden qubits and a term set: what both models are built on."""
+
+    def __init__(self, n_visible: int, n_hidden: int, terms=None):
+        self.n_visible = _check_int("n_visible", n_visible, 1)
+        self.n_hidden = _check_int("n_hidden", n_hidden, 0)
+        self.n_qubits = self.n_visible + self.n_hidden
+        self.terms = _check_terms(terms, self.n_qubits)
+        self.n_params = len(self.terms)
+        self.d_visible = 2**self.n_visible
+        self.d_hidden = 2**self.n_hidden
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
+            f"n_params={self.n_params})"
+        )
+
+
+class UnitaryQNN(_Register):
     r"""The unitary network of Section VI: one Pauli rotation per term of Eq. (11).
 
     .. math::
@@ -183,21 +194,6 @@ class UnitaryQNN:
     ----------
     n_visible, n_hidden, n_qubits, terms, n_params, d_visible, d_hidden
     """
-
-    def __init__(self, n_visible: int, n_hidden: int, terms=None):
-        self.n_visible = _check_int("n_visible", n_visible, 1)
-        self.n_hidden = _check_int("n_hidden", n_hidden, 0)
-        self.n_qubits = self.n_visible + self.n_hidden
-        self.terms = _check_terms(terms, self.n_qubits)
-        self.n_params = len(self.terms)
-        self.d_visible = 2**self.n_visible
-        self.d_hidden = 2**self.n_hidden
-
-    def __repr__(self) -> str:
-        return (
-            f"UnitaryQNN(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
-            f"n_params={self.n_params})"
-        )
 
     def _inputs(self, theta, order):
         theta, single = _check_params("theta", theta, self.n_params)
@@ -334,7 +330,7 @@ def sample_couplings(
     return as_generator(seed).standard_normal((size, len(terms))) * std
 
 
-class BoltzmannMachine:
+class BoltzmannMachine(_Register):
     r"""Quantum Boltzmann machine :math:`\rho(J) = e^{-H(J)}/\mathrm{Tr}\,e^{-H(J)}`.
 
     :math:`H(J) = \sum_k J_k P_k` over the terms of Eq. (11); :math:`\rho_v = \mathrm{Tr}_h\rho`
@@ -348,21 +344,6 @@ class BoltzmannMachine:
     terms : sequence of str, optional
         Default :func:`two_local_terms` on ``n_visible + n_hidden`` qubits.
     """
-
-    def __init__(self, n_visible: int, n_hidden: int, terms=None):
-        self.n_visible = _check_int("n_visible", n_visible, 1)
-        self.n_hidden = _check_int("n_hidden", n_hidden, 0)
-        self.n_qubits = self.n_visible + self.n_hidden
-        self.terms = _check_terms(terms, self.n_qubits)
-        self.n_params = len(self.terms)
-        self.d_visible = 2**self.n_visible
-        self.d_hidden = 2**self.n_hidden
-
-    def __repr__(self) -> str:
-        return (
-            f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
-            f"n_params={self.n_params})"
-        )
 
     def _couplings(self, J):
         return _check_params("J", J, self.n_params)

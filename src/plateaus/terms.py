@@ -72,6 +72,22 @@ def check_label(label: str, n_qubits: int | None = None) -> str:
     return label
 
 
+def check_labels(labels, n_qubits: int | None = None, name: str = "labels") -> tuple[str, ...]:
+    """Validate a non-empty sequence of Pauli labels of one length (``n_qubits`` if given)."""
+    if isinstance(labels, str) or not hasattr(labels, "__iter__"):
+        raise ValueError(f"{name} must be a sequence of Pauli labels, got {labels!r}")
+    labels = tuple(labels)
+    if not labels:
+        raise ValueError(f"{name} must hold at least one Pauli label, got an empty sequence")
+    n = len(check_label(labels[0])) if n_qubits is None else n_qubits
+    for label in labels:
+        try:
+            check_label(label, n)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return labels
+
+
 @dataclass(frozen=True)
 class PauliString:
     """A Pauli string as a permutation of basis states and a phase per basis state.

@@ -79,7 +79,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .terms import check_label, pauli_string
+from .terms import check_labels, pauli_string
 
 __all__ = [
     "thermal_eigh",
@@ -101,20 +101,8 @@ _COLUMN_BLOCK = 32
 
 
 def _check_labels(labels) -> tuple[tuple[str, ...], int]:
-    if isinstance(labels, str):
-        raise ValueError(
-            f"labels must be a sequence of Pauli labels, got the single string {labels!r}"
-        )
-    try:
-        labels = tuple(labels)
-    except TypeError:
-        raise ValueError(f"labels must be a sequence of Pauli labels, got {labels!r}") from None
-    if not labels:
-        raise ValueError("labels must hold at least one Pauli label, got an empty sequence")
-    n = len(check_label(labels[0]))
-    for label in labels:
-        check_label(label, n)
-    return labels, n
+    labels = check_labels(labels)
+    return labels, len(labels[0])
 
 
 def _check_coefficients(J, n_terms: int) -> tuple[np.ndarray, bool]:

@@ -51,7 +51,7 @@ from ..measures import trace_distance
 from ..parallel import map_instances
 from ..params import chapter_params
 from ..states import partial_trace
-from ..terms import check_label, pauli_string, two_local_terms
+from ..terms import check_label, check_labels, pauli_string, two_local_terms
 from ..thermal import thermal_eigh, visible_derivatives
 from .ensembles import couplings
 
@@ -90,18 +90,6 @@ def _check_n_visible(n_visible, n_qubits: int) -> int:
     return int(n_visible)
 
 
-def _check_labels(labels) -> tuple[str, ...]:
-    if isinstance(labels, str) or not hasattr(labels, "__iter__"):
-        raise ValueError(f"labels = {labels!r} is not allowed; expected a sequence of Pauli labels")
-    labels = tuple(labels)
-    if not labels:
-        raise ValueError("labels = () is not allowed; expected at least one Pauli label")
-    n = len(check_label(labels[0]))
-    for label in labels:
-        check_label(label, n)
-    return labels
-
-
 def _check_coefficients(J, n_terms: int) -> np.ndarray:
     J = np.asarray(J)
     if np.iscomplexobj(J) or not np.issubdtype(J.dtype, np.number) or J.ndim != 2 \
@@ -127,7 +115,7 @@ def term_classes(labels, n_visible: int) -> np.ndarray:
     -------
     ndarray of str, shape ``(K,)``
     """
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     n_visible = _check_n_visible(n_visible, len(labels[0]))
     out = []
     for label in labels:
@@ -161,7 +149,7 @@ def norm_gradient(J, labels):
         The spectrum and eigenvectors of :math:`H(J)` (of :math:`\hat H = H/N` too, with
         eigenvalues ``E / N``).
     """
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     J = _check_coefficients(J, len(labels))
     E, V = thermal_eigh(J, labels)
     rows = np.arange(J.shape[0])
@@ -196,7 +184,7 @@ def reading_derivatives(J, labels, n_visible: int):
         :math:`\mathrm{d}\rho_v(\hat J(J))/\mathrm{d}J_k = (\Delta_k - \partial_k N\,
         \Delta_{\hat H})/N`, same shape; ``"raw_norm"``: :math:`N`, ``(B,)``.
     """
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     n_visible = _check_n_visible(n_visible, len(labels[0]))
     N, dN, E, V = norm_gradient(J, labels)
     J = np.asarray(J, dtype=float)
@@ -253,7 +241,7 @@ def finite_difference_sensitivities(J, labels, n_visible: int, eps: float, readi
     -------
     ndarray, shape ``(B, K)``
     """
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     J = _check_coefficients(J, len(labels))
     n_visible = _check_n_visible(n_visible, len(labels[0]))
     if reading not in READINGS:
