@@ -8,6 +8,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 import pytest
+import scipy.linalg as sla
 from hypothesis import settings
 
 # Property tests draw the same examples on every run, so CI is reproducible.
@@ -26,3 +27,16 @@ def random_density_matrix(rng, dim, rank=None):
     g = rng.standard_normal((dim, rank)) + 1j * rng.standard_normal((dim, rank))
     rho = g @ g.conj().T
     return rho / np.trace(rho).real
+
+
+def dense_state(labels, theta, order=None):
+    """Independent oracle of the unitary model: prod_k expm(-i theta_k P_k) |0...0>, dense,
+    the first term of ``order`` acting first."""
+    from plateaus.terms import pauli_matrix
+
+    order = range(len(labels)) if order is None else order
+    psi = np.zeros(2 ** len(labels[0]), dtype=complex)
+    psi[0] = 1.0
+    for k in order:
+        psi = sla.expm(-1j * theta[k] * pauli_matrix(labels[k])) @ psi
+    return psi

@@ -20,6 +20,7 @@ from plateaus import adjoint
 from plateaus.models import UnitaryQNN, sample_couplings
 from plateaus.objectives import Fidelity, Observable
 from plateaus.terms import pauli_matrix, two_local_terms
+from conftest import dense_state
 
 SIZES = [(1, 1), (2, 1), (2, 2), (3, 2)]  # (n_visible, n_hidden), n <= 5
 
@@ -29,15 +30,6 @@ SIZES = [(1, 1), (2, 1), (2, 2), (3, 2)]  # (n_visible, n_hidden), n <= 5
 
 def dense_gates(labels, theta):
     return [sla.expm(-1j * t * pauli_matrix(label)) for label, t in zip(labels, theta)]
-
-
-def dense_state(labels, theta, order=None):
-    order = range(len(labels)) if order is None else order
-    psi = np.zeros(2 ** len(labels[0]), dtype=complex)
-    psi[0] = 1.0
-    for k in order:
-        psi = sla.expm(-1j * theta[k] * pauli_matrix(labels[k])) @ psi
-    return psi
 
 
 def as_matrix(psi, d_v):

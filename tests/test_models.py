@@ -21,19 +21,10 @@ from plateaus.measures import trace_distance
 from plateaus.objectives import Fidelity, Observable
 from plateaus.states import reduced_state
 from plateaus.terms import pauli_matrix, two_local_terms
+from conftest import dense_state
 
 SIZES = [(1, 1), (2, 1), (1, 3), (3, 2)]  # (n_visible, n_hidden), n <= 5
 HAS_THERMAL = importlib.util.find_spec("plateaus.thermal") is not None
-
-
-def dense_state(labels, theta, order=None):
-    """prod_j expm(-i theta_k P_k) |0...0>, first term of ``order`` acting first."""
-    order = range(len(labels)) if order is None else order
-    psi = np.zeros(2 ** len(labels[0]), dtype=complex)
-    psi[0] = 1.0
-    for k in order:
-        psi = sla.expm(-1j * theta[k] * pauli_matrix(labels[k])) @ psi
-    return psi
 
 
 def dense_partial_trace(rho, d_v):
