@@ -14,7 +14,7 @@ def entropy_deficit(df: pd.DataFrame, page: pd.DataFrame):
     ``df``: the ``visible-entropy`` table; ``page``: columns ``n_hidden``, ``deficit`` (Page's
     exact Haar value). Semilog-y, so a volume law :math:`\propto D_v/D_h` is a straight line.
     """
-    fig, ax = new_figure(width=5.6, height=3.6)
+    fig, ax = new_figure(width=7.6, height=3.6)
     d_v = 2 ** int(df["n_visible"].iloc[0])
     df = df.assign(deficit=np.log(d_v) - df["entropy_nats"])
     stats = df.groupby(["model", "n_hidden"])["deficit"].agg(["mean", "sem"]).reset_index()
@@ -26,6 +26,6 @@ def entropy_deficit(df: pd.DataFrame, page: pd.DataFrame):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_ylabel(r"$\ln D_v - S(\rho_v)$ (nats), log$_2$ axis")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig
