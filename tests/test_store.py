@@ -154,6 +154,22 @@ def test_recompute_always_runs():
     assert len(calls) == 3
 
 
+def test_table_with_other_columns_is_stale():
+    """A table stored by an older version (other columns, same parameters) is recomputed."""
+    store.cached(CH, SC, EXP, PARAMS, table)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return table().assign(extra=1.0)
+
+    expected = [*table().columns, "extra"]
+    df = store.cached(CH, SC, EXP, PARAMS, compute, columns=expected)
+    assert calls == [1] and list(df.columns) == expected
+    store.cached(CH, SC, EXP, PARAMS, compute, columns=expected)
+    assert calls == [1]
+
+
 def test_cache_records_wall_time():
     store.cached(CH, SC, EXP, PARAMS, table)
     assert store.manifest(CH, SC)["experiments"][EXP]["wall_time_s"] >= 0

@@ -124,6 +124,44 @@ class TestGradientSummary:
             assert np.abs(grad[b, classes == s["max_class"][b]]).max() == s["inf_norm"][b]
 
 
+    def test_positions_invert_the_order(self):
+        rng = np.random.default_rng(2)
+        order = np.stack([rng.permutation(9) for _ in range(4)])
+        pos = ex.positions(order, 9, 4)
+        for b in range(4):
+            assert (order[b, pos[b]] == np.arange(9)).all()
+        assert (ex.positions(None, 9, 4) == np.arange(9)).all()
+
+    def test_position_and_class_split_cover_the_largest_entry(self):
+        rng = np.random.default_rng(1)
+        classes = ex.term_classes(two_local_terms(5), 3)
+        K = classes.size
+        grad = rng.normal(size=(6, K))
+        order = np.stack([rng.permutation(K) for _ in range(6)])
+        s = ex.gradient_summary(grad, classes, ex.positions(order, K, 6))
+        quarters = np.stack([s[f"inf_q{q}"] for q in range(1, 5)], axis=1)
+        by_class = np.stack([s[f"inf_{c}"] for c in ex.CLASSES], axis=1)
+        assert_allclose(quarters.max(axis=1), s["inf_norm"], rtol=0)
+        assert_allclose(by_class.max(axis=1), s["inf_norm"], rtol=0)
+        for b in range(6):
+            step = int(np.flatnonzero(order[b] == np.argmax(np.abs(grad[b])))[0])
+            assert s["max_position"][b] == step / (K - 1)
+            # the last quarter of the product: the gates applied at steps >= 3K/4
+            last = order[b, np.arange(K) * 4 // K == 3]
+            assert s["inf_q4"][b] == np.abs(grad[b, last]).max()
+
+    def test_gates_after_the_last_visible_gate_have_zero_gradient(self):
+        """In Eq. (11) order the hidden-only pairs come last; they commute past rho_v."""
+        qnn = UnitaryQNN(1, 3)
+        classes = ex.term_classes(qnn.terms, 1)
+        theta = np.random.default_rng(0).normal(size=(2, qnn.n_params))
+        grad = qnn.gradient(theta, Observable(pauli_matrix("Z")))
+        last_visible = max(k for k, c in enumerate(classes) if c != "hidden")
+        assert last_visible < qnn.n_params - 1
+        assert_allclose(grad[:, last_visible + 1:], 0.0, atol=1e-14)
+        assert np.abs(grad[:, : last_visible + 1]).max() > 0.1
+
+
 class TestGradientsTable:
     def test_shape_and_columns(self, quick):
         df, p = quick["gradients"], quick["params"]
@@ -131,6 +169,22 @@ class TestGradientsTable:
         assert len(df) == per_cell * len(p["models"]) * len(p["objectives"])
         assert df.groupby(["model", "objective", "n_hidden"]).size().eq(p["instances"]).all()
         assert set(df["max_class"]) <= set(ex.CLASSES)
+        assert tuple(df.columns) == ex.GRADIENT_COLUMNS
+        assert ((df["max_position"] >= 0) & (df["max_position"] <= 1)).all()
+        n_v = p["n_visible"]
+        assert (df["entropy_v"] >= 0).all() and (df["entropy_v"] <= n_v * np.log(2) + 1e-12).all()
+        # the entropy belongs to the state: equal in every objective's rows
+        assert (df.groupby(["model", "n_hidden", "instance"])["entropy_v"].nunique() == 1).all()
+
+    def test_does_not_depend_on_the_number_of_processes(self, quick, tmp_path, monkeypatch):
+        params = {**quick["params"], "n_hidden": [1, 3], "n_hidden_beyond": [1, 3], "instances": 12,
+                  "chunk_size": 5}
+        tables = []
+        for jobs in ("1", "2"):
+            monkeypatch.setenv("PLATEAUS_DATA", str(tmp_path / jobs))
+            monkeypatch.setenv("PLATEAUS_N_JOBS", jobs)
+            tables.append(ex.gradients(params))
+        pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)
 
     def test_rows_match_a_direct_computation(self, quick, target):
         """Chunked, batched table rows equal one instance computed alone from its seed."""
@@ -148,6 +202,12 @@ class TestGradientsTable:
                 assert_allclose(row["inf_norm"], np.abs(g).max(), rtol=1e-12)
                 assert_allclose(row["rms"], np.sqrt(np.mean(g**2)), rtol=1e-12)
                 assert_allclose(row["value"], obj.value(qnn.reduced_state(theta[0], order=o)), rtol=1e-12)
+                rho_v = qnn.reduced_state(theta[0], order=o)
+                w = np.linalg.eigvalsh(rho_v)
+                w = w[w > 1e-15]
+                assert_allclose(row["entropy_v"], -np.sum(w * np.log(w)), atol=1e-12)
+                steps = np.arange(qnn.n_params) if o is None else np.argsort(o)
+                assert_allclose(row["max_position"], steps[np.argmax(np.abs(g))] / (qnn.n_params - 1))
 
     def test_target_draw_zero_is_the_chapter_target(self, quick):
         td, df = quick["targets"], quick["gradients"]

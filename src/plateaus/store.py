@@ -55,7 +55,7 @@ import time
 import warnings
 from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -481,13 +481,15 @@ def cached(
     compute: Callable[[], pd.DataFrame],
     *,
     recompute: bool = False,
+    columns: Sequence[str] | None = None,
     root: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """The stored table for exactly these parameters, or compute, time and store it.
 
     A cache hit needs all three: a manifest entry whose parameters have the same
-    :func:`canonical_json` as ``params``, the table file, and a matching sha256. Anything
-    else (including a tampered or half-written table) runs ``compute()`` again.
+    :func:`canonical_json` as ``params`` (and, if ``columns`` is given, exactly these columns),
+    the table file, and a matching sha256. Anything else (including a tampered or half-written
+    table, or one written by an older version with other columns) runs ``compute()`` again.
 
     Parameters
     ----------
@@ -499,6 +501,8 @@ def cached(
         ``compute() -> DataFrame``; called with no arguments on a miss.
     recompute : bool, default False
         Always run ``compute()`` and overwrite the stored table.
+    columns : sequence of str, optional
+        The columns the caller expects, in order; a stored table with other columns is stale.
     root : path-like, optional
         The data root; default :func:`data_root`.
 
@@ -516,7 +520,10 @@ def cached(
 
     if not recompute:
         entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
-        if entry is not None and canonical_json(entry.get("parameters", {})) == key:
+        fresh = entry is not None and canonical_json(entry.get("parameters", {})) == key
+        if fresh and columns is not None and list(entry.get("columns", [])) != list(columns):
+            fresh = False
+        if fresh:
             try:
                 data, _ = _verified_bytes(chapter, scale, experiment, root)
             except StoreError as exc:

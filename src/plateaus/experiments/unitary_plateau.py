@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import store
+from ..measures import entropy
 from ..models import BoltzmannMachine, UnitaryQNN, sample_couplings
 from ..objectives import Fidelity, Objective, Observable
 from ..parallel import instance_index, map_instances, spawn_seeds
@@ -54,6 +55,12 @@ BOUND_SLOPE_LOG2 = -0.5
 
 #: Term classes of the cut between visible and hidden qubits.
 CLASSES = ("visible", "cut", "hidden")
+
+#: Columns of the gradient table (see :func:`gradients`).
+GRADIENT_COLUMNS = ("model", "objective", "n_visible", "n_hidden", "n_params", "instance", "value",
+                    "entropy_v", "inf_norm", "rms", "rms_visible", "rms_cut", "rms_hidden",
+                    "inf_visible", "inf_cut", "inf_hidden", "max_class",
+                    "inf_q1", "inf_q2", "inf_q3", "inf_q4", "max_position")
 
 # Streams of the root seed: [seed, stream, ...] (instances: [seed, 1, n_hidden]).
 _TARGET_STREAM, _INSTANCE_STREAM = 0, 1
@@ -164,15 +171,48 @@ def _orders(model: str, orders: np.ndarray):
     raise ValueError(f"model = {model!r} is not allowed; expected 'unitary' or 'unitary-random-order'")
 
 
-def gradient_summary(grad: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarray]:
-    r"""Per instance: :math:`\|g\|_\infty`, the RMS entry :math:`\|g\|_2/\sqrt K`, the RMS entry of
-    each term class, and the class holding the largest entry. ``grad``: ``(B, K)``."""
+def positions(order, n_params: int, batch: int) -> np.ndarray:
+    """Step of the product at which every term is applied, ``(batch, n_params)``: 0 first.
+
+    ``order``: None (Eq. (11) order, term ``k`` at step ``k``) or ``(batch, n_params)``
+    permutations, ``order[b, j]`` the term applied at step ``j``; the result is its inverse.
+    """
+    if order is None:
+        return np.broadcast_to(np.arange(n_params), (batch, n_params))
+    pos = np.empty_like(order)
+    np.put_along_axis(pos, order, np.arange(n_params)[None, :], axis=1)
+    return pos
+
+
+def gradient_summary(grad: np.ndarray, classes: np.ndarray, position: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    r"""Per instance, from the gradient ``grad`` ``(B, K)``:
+
+    * ``inf_norm`` :math:`\|g\|_\infty` and ``rms`` :math:`\|g\|_2/\sqrt K`;
+    * ``rms_<class>`` and ``inf_<class>``: the RMS and the largest entry over the terms of each
+      class (:data:`CLASSES`), and ``max_class``, the class holding the largest entry;
+    * with ``position`` (``(B, K)``, the step at which each term is applied, see
+      :func:`positions`): ``inf_q1`` ... ``inf_q4``, the largest entry over the terms applied in
+      each quarter of the product (``q4``: the last gates, nearest the output), and
+      ``max_position``, the step of the largest entry divided by :math:`K - 1` (0 first gate,
+      1 last).
+    """
     absg = np.abs(grad)
+    n_params = grad.shape[1]
     out = {"inf_norm": absg.max(axis=1), "rms": np.sqrt(np.mean(grad**2, axis=1))}
     for c in CLASSES:
         mask = classes == c
         out[f"rms_{c}"] = np.sqrt(np.mean(grad[:, mask] ** 2, axis=1)) if mask.any() else np.full(len(grad), np.nan)
-    out["max_class"] = classes[np.argmax(absg, axis=1)]
+    for c in CLASSES:
+        mask = classes == c
+        out[f"inf_{c}"] = absg[:, mask].max(axis=1) if mask.any() else np.full(len(grad), np.nan)
+    largest = np.argmax(absg, axis=1)
+    out["max_class"] = classes[largest]
+    if position is not None:
+        quarter = (4 * np.asarray(position)) // n_params  # 0..3, equal shares of the steps
+        for q in range(4):
+            out[f"inf_q{q + 1}"] = np.where(quarter == q, absg, -np.inf).max(axis=1)
+        step = np.take_along_axis(np.asarray(position), largest[:, None], axis=1)[:, 0]
+        out["max_position"] = step / max(n_params - 1, 1)
     return out
 
 
@@ -184,12 +224,15 @@ def _gradient_chunk(seeds, *, n_visible, n_hidden, theta_std, models, objectives
     frames = []
     for model in models:
         order = _orders(model, orders)
+        position = positions(order, qnn.n_params, len(seeds))
         rho_v = qnn.reduced_state(theta, order=order)
+        entropy_v = entropy(rho_v)
         for name, objective in objectives.items():
             grad = qnn.gradient(theta, objective, method="adjoint", order=order)
             frames.append(pd.DataFrame({
                 "instance": index, "model": model, "objective": name, "n_hidden": n_hidden,
-                "value": objective.value(rho_v), **gradient_summary(grad, classes),
+                "value": objective.value(rho_v), "entropy_v": entropy_v,
+                **gradient_summary(grad, classes, position),
             }))
     return pd.concat(frames, ignore_index=True)
 
@@ -224,9 +267,13 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     """The gradient table: one row per order reading, objective, hidden size and instance.
 
     Columns: ``model``, ``objective``, ``n_visible``, ``n_hidden``, ``n_params``,
-    ``instance``, ``value`` (the objective), ``inf_norm`` (:math:`\\|\\nabla F\\|_\\infty`),
-    ``rms``, ``rms_visible``, ``rms_cut``, ``rms_hidden`` (RMS entry of the gradient, overall
-    and per term class) and ``max_class`` (the class of the largest entry). Hidden sizes are
+    ``instance``, ``value`` (the objective), ``entropy_v`` (von Neumann entropy of
+    :math:`\\rho_v` in nats, the same for every objective), ``inf_norm``
+    (:math:`\\|\\nabla F\\|_\\infty`), ``rms``, ``rms_visible``, ``rms_cut``, ``rms_hidden``,
+    ``inf_visible``, ``inf_cut``, ``inf_hidden``, ``max_class`` (RMS and largest entry of the
+    gradient, overall and per term class, and the class of the largest entry), ``inf_q1`` ...
+    ``inf_q4`` and ``max_position`` (the largest entry per quarter of the product, and the
+    relative step of the largest entry; see :func:`gradient_summary`). Hidden sizes are
     ``n_hidden_beyond`` (which contains the paper's ``n_hidden``).
     """
     params = _params(params)
@@ -244,12 +291,11 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
             )
             n_params = UnitaryQNN(params["n_visible"], n_hidden).n_params
             frames.append(df.assign(n_visible=params["n_visible"], n_params=n_params))
-        cols = ["model", "objective", "n_visible", "n_hidden", "n_params", "instance", "value",
-                "inf_norm", "rms", "rms_visible", "rms_cut", "rms_hidden", "max_class"]
-        df = pd.concat(frames, ignore_index=True)[cols]
+        df = pd.concat(frames, ignore_index=True)[list(GRADIENT_COLUMNS)]
         return df.sort_values(["model", "objective", "n_hidden", "instance"], kind="stable").reset_index(drop=True)
 
-    return store.cached(CHAPTER, params["scale"], EXPERIMENT, params, compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], EXPERIMENT, params, compute, recompute=recompute,
+                        columns=GRADIENT_COLUMNS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from .style import MODEL_COLORS, MODEL_LABELS, PALETTE, fit_line, new_figure
 
@@ -20,6 +21,11 @@ OBJECTIVE_LABELS = {
 CLASS_COLORS = {"visible": PALETTE[0], "cut": PALETTE[2], "hidden": PALETTE[4]}
 CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
                 "hidden": "hidden-only terms"}
+#: The largest gradient entry split by where the gate sits in the product (quarters of the
+#: steps, q4 the last gates) and by what it acts on (term classes): columns of the table.
+POSITION_PARTS = {"inf_q1": "first quarter of the gates", "inf_q2": "second quarter",
+                  "inf_q3": "third quarter", "inf_q4": "last quarter (next to the output)"}
+CLASS_PARTS = {f"inf_{c}": label for c, label in CLASS_LABELS.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,6 +48,26 @@ def class_stats(df: pd.DataFrame) -> pd.DataFrame:
     long["cls"] = long["cls"].map(cols)
     g = long.groupby(["model", "objective", "n_hidden", "cls"])["x"]
     return g.apply(lambda x: float(np.sqrt(np.mean(np.square(x))))).rename("rms").reset_index()
+
+
+def split_stats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Ensemble mean and standard error of the largest gradient entry within each part of the
+    gradient (:data:`POSITION_PARTS`, :data:`CLASS_PARTS`). Long format: one row per model,
+    objective, hidden size and ``part`` (the column name), with ``mean`` and ``sem``."""
+    parts = list(POSITION_PARTS) + list(CLASS_PARTS)
+    long = df.melt(id_vars=["model", "objective", "n_hidden"], value_vars=parts,
+                   var_name="part", value_name="x")
+    g = long.groupby(["model", "objective", "n_hidden", "part"], sort=False)["x"]
+    return g.agg(mean="mean", sem="sem").reset_index()
+
+
+def entropy_stats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Mean and standard error of the visible entropy :math:`S(\rho_v)` (nats) per model and
+    hidden size. The entropy is a property of the state, the same in every objective's rows;
+    the rows of one objective are used."""
+    one = df[df["objective"] == df["objective"].iloc[0]]
+    g = one.groupby(["model", "n_hidden"])["entropy_v"]
+    return g.agg(mean="mean", sem="sem", instances="count").reset_index()
 
 
 def log2_slopes(stats: pd.DataFrame, value: str = "mean", by=("model", "objective"),
@@ -155,6 +181,61 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
                 ax.set_ylabel("RMS gradient entry")
     axes[0, 0].legend(fontsize="small", loc="lower left")
     axes[-1, -1].legend(fontsize="small", loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
+                   models=("unitary", "unitary-random-order")):
+    r"""Where the largest gradient entry comes from: mean over instances of the largest entry
+    within each quarter of the product (top row) and within each term class (bottom row)
+    against :math:`n_h` (log2 axis), one column per reading of the gate order, for
+    ``objective``. ``sstats``: :func:`split_stats`. Error bars: two standard errors."""
+    fig, axes = new_figure(ncols=len(models), nrows=2, width=4.0, height=3.0,
+                           sharex=True, sharey=True, squeeze=False)
+    quarter_colors = dict(zip(POSITION_PARTS, sns.color_palette("crest", 4)))
+    colors = {**quarter_colors, **{f"inf_{c}": col for c, col in CLASS_COLORS.items()}}
+    for i, parts in enumerate((POSITION_PARTS, CLASS_PARTS)):
+        for j, model in enumerate(models):
+            ax = axes[i, j]
+            sub = sstats[(sstats["objective"] == objective) & (sstats["model"] == model)]
+            for part, label in parts.items():
+                group = sub[sub["part"] == part]
+                ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["sem"], marker="o",
+                            ms=4, lw=1.2, capsize=2, color=colors[part], label=label)
+            ax.set_yscale("log", base=2)
+            if i == 0:
+                ax.set_title(f"{MODEL_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
+            else:
+                ax.set_xlabel("hidden qubits $n_h$")
+                ax.set_xticks(sorted(sub["n_hidden"].unique()))
+            if j == 0:
+                ax.set_ylabel("mean largest entry\n" + ("by position" if i == 0 else "by term class"))
+        axes[i, -1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def visible_entropy(estats: pd.DataFrame, page: pd.DataFrame, n_visible: int,
+                    models=("unitary", "unitary-random-order")):
+    r"""Mean entanglement entropy :math:`S(\rho_v)` across the cut, in bits, against :math:`n_h`
+    for both readings of the gate order (``estats``: :func:`entropy_stats`), beside Page's
+    mean for Haar-random states (``page``: columns ``n_hidden``, ``entropy`` in nats) and the
+    largest possible value :math:`n_v` bits. Error bars: two standard errors."""
+    fig, ax = new_figure(width=6.4, height=3.4)
+    bits = 1.0 / np.log(2.0)
+    for model in models:
+        group = estats[estats["model"] == model]
+        ax.errorbar(group["n_hidden"], group["mean"] * bits, yerr=2 * group["sem"] * bits,
+                    marker="o", ms=5, lw=1.2, capsize=2, color=MODEL_COLORS[model],
+                    label=MODEL_LABELS[model])
+    ax.plot(page["n_hidden"], page["entropy"] * bits, color="0.3", ls=":", lw=1.4,
+            label="Haar-random states (Page)")
+    ax.axhline(n_visible, color="0.6", ls="--", lw=1.0, label=f"maximum, $n_v = {n_visible}$ bits")
+    ax.set_xlabel("hidden qubits $n_h$")
+    ax.set_ylabel(r"mean $S(\rho_v)$ (bits)")
+    ax.set_xticks(sorted(estats["n_hidden"].unique()))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig
 
