@@ -269,6 +269,31 @@ class TestSlopes:
         got = cs[(cs.model == "unitary") & (cs.objective == "fidelity") & (cs.n_hidden == 1) & (cs.cls == "all")]
         assert_allclose(got["rms"].iloc[0], np.sqrt(np.mean(df.loc[sel, "rms"] ** 2)), rtol=1e-12)
 
+    def test_split_stats_are_the_ensemble_means_of_each_part(self, quick):
+        df = quick["gradients"]
+        ss = fg.split_stats(df)
+        parts = list(fg.POSITION_PARTS) + list(fg.CLASS_PARTS)
+        assert set(ss["part"]) == set(parts)
+        sel = (df.model == "unitary-random-order") & (df.objective == "observable") & (df.n_hidden == 2)
+        for part in parts:
+            got = ss[(ss.model == "unitary-random-order") & (ss.objective == "observable")
+                     & (ss.n_hidden == 2) & (ss.part == part)]
+            assert_allclose(got["mean"].iloc[0], df.loc[sel, part].mean(), rtol=1e-12)
+            assert_allclose(got["sem"].iloc[0], df.loc[sel, part].sem(), rtol=1e-12)
+
+    def test_random_order_entropy_is_close_to_pages_value(self, quick):
+        """The random-order state is Haar-like: its mean visible entropy is Page's within noise,
+        while the Eq. (11) order stays below it (measured at paper scale: 1.4 vs 3.0 bits)."""
+        from plateaus.haar import page_entropy
+
+        es = fg.entropy_stats(quick["gradients"]).set_index(["model", "n_hidden"])
+        assert (es["instances"] == quick["params"]["instances"]).all()
+        for n_hidden in (3, 4):
+            page = page_entropy(8, 2**n_hidden)
+            rnd = es.loc[("unitary-random-order", n_hidden)]
+            assert abs(rnd["mean"] - page) < 4 * rnd["sem"] + 0.02
+            assert es.loc[("unitary", n_hidden), "mean"] < page - 0.3
+
 
 class TestHaarRms:
     def test_monte_carlo_of_the_two_design_model(self):

@@ -26,6 +26,8 @@ CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
 POSITION_PARTS = {"inf_q1": "first quarter of the gates", "inf_q2": "second quarter",
                   "inf_q3": "third quarter", "inf_q4": "last quarter (next to the output)"}
 CLASS_PARTS = {f"inf_{c}": label for c, label in CLASS_LABELS.items()}
+#: A mean largest entry below this is round-off of a derivative that vanishes exactly.
+VANISHES = 1e-12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +192,8 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
     r"""Where the largest gradient entry comes from: mean over instances of the largest entry
     within each quarter of the product (top row) and within each term class (bottom row)
     against :math:`n_h` (log2 axis), one column per reading of the gate order, for
-    ``objective``. ``sstats``: :func:`split_stats`. Error bars: two standard errors."""
+    ``objective``. ``sstats``: :func:`split_stats`. Error bars: two standard errors. Means below
+    :data:`VANISHES` (round-off of an exactly vanishing derivative) are not drawn."""
     fig, axes = new_figure(ncols=len(models), nrows=2, width=4.0, height=3.0,
                            sharex=True, sharey=True, squeeze=False)
     quarter_colors = dict(zip(POSITION_PARTS, sns.color_palette("crest", 4)))
@@ -200,7 +203,7 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
             ax = axes[i, j]
             sub = sstats[(sstats["objective"] == objective) & (sstats["model"] == model)]
             for part, label in parts.items():
-                group = sub[sub["part"] == part]
+                group = sub[(sub["part"] == part) & (sub["mean"] > VANISHES)]
                 ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["sem"], marker="o",
                             ms=4, lw=1.2, capsize=2, color=colors[part], label=label)
             ax.set_yscale("log", base=2)
