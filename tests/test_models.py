@@ -1,7 +1,6 @@
 """The models of Section VI against dense, independent constructions (scipy.linalg.expm)."""
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
@@ -24,7 +23,6 @@ from plateaus.terms import pauli_matrix, two_local_terms
 from conftest import dense_state
 
 SIZES = [(1, 1), (2, 1), (1, 3), (3, 2)]  # (n_visible, n_hidden), n <= 5
-HAS_THERMAL = importlib.util.find_spec("plateaus.thermal") is not None
 
 
 def dense_partial_trace(rho, d_v):
@@ -279,7 +277,6 @@ class TestBoltzmannMachine:
         with pytest.raises(ValueError, match="n_visible"):
             BoltzmannMachine(0, 2)
 
-    @pytest.mark.skipif(not HAS_THERMAL, reason="plateaus.thermal not written yet")
     def test_gradient_delegates_to_thermal(self, qbm, couplings):
         J = qbm.normalise(couplings)
         sigma = BoltzmannMachine(2, 0).density_matrix(sample_couplings(2, 1, seed=3)[0])
@@ -295,7 +292,6 @@ class TestBoltzmannMachine:
             assert_allclose(grad[:, k], fd, rtol=1e-6, atol=1e-10)
         assert_allclose(qbm.gradient(J[0], obj), grad[0], atol=1e-14)
 
-    @pytest.mark.skipif(not HAS_THERMAL, reason="plateaus.thermal not written yet")
     def test_sensitivity_delegates_to_thermal(self, qbm, couplings):
         J = qbm.normalise(couplings)
         sens = qbm.sensitivity(J)

@@ -262,6 +262,22 @@ class TestSlopes:
         assert_allclose(fit["slope_ln"], -0.4 * np.log(2), rtol=1e-12)
         assert_allclose(fit["se_log2"], 0.0, atol=1e-12)
 
+    def test_split_slopes_skip_a_vanishing_part(self):
+        n = np.arange(1, 5)
+        rows = [pd.DataFrame({"model": m, "objective": "o", "n_hidden": n, "part": part,
+                              "mean": mean, "sem": 0.0})
+                for m, part, mean in (("a", "inf_q1", 2.0 ** (-0.3 * n)),
+                                      ("a", "inf_q4", np.where(n < 4, 0.2, 1e-17)),
+                                      ("b", "inf_q4", 2.0 ** (-0.5 * n)))]
+        fits = fg.split_slopes(pd.concat(rows), n)
+        assert set(zip(fits.model, fits.part)) == {("a", "inf_q1"), ("b", "inf_q4")}
+        table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
+        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == "-0.300"
+        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "vanishes"
+        assert table.loc[fg.POSITION_PARTS["inf_q4"], "B"] == "-0.500"
+        # over the sizes where the part does not vanish it has a slope again
+        assert len(fg.split_slopes(pd.concat(rows), [1, 2, 3])) == 3
+
     def test_class_stats_of_all_terms_is_the_ensemble_rms(self, quick):
         df = quick["gradients"]
         cs = fg.class_stats(df)

@@ -292,7 +292,8 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
     Keys: the machine (``machine-*``, ``load-*``, ``bench-*``), the largest T1 size and its
     speed-ups (``t1-*``), T2 at n = 7 and 10 (``t2-*-7``, ``t2-*-10``), T3 at n = 7 (``t3-*``),
     the targets' verdicts (``verdict-T2-7``, ...), the fitted exponents (``exponent-*``) and the
-    figures' compute times (``figures-*``).
+    figures' compute times (``figures-*``, with ``figures-dates``, the days they were recorded).
+    ``machine-state`` is ``idle`` when the 1-minute load average before the run was below 0.5.
     """
     q: dict[str, str] = {}
     empty = empty_timings()
@@ -302,6 +303,12 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
     q["machine-cores"] = env.get("cores", NOT_MEASURED)
     q["load-before"] = env["load_before"].split(" ")[0] if "load_before" in env else NOT_MEASURED
     q["load-after"] = env["load_after"].split(" ")[0] if "load_after" in env else NOT_MEASURED
+    if "load_before" in env:
+        # the 1-minute load average before the run: other jobs, since the run had not started
+        busy = float(env["load_before"].split(" ")[0]) >= 0.5
+        q["machine-state"] = "shared with other jobs" if busy else "idle"
+    else:
+        q["machine-state"] = NOT_MEASURED
     q["bench-date"] = env["started_utc"][:10] if "started_utc" in env else NOT_MEASURED
     q["bench-minutes"] = (f"{float(env['bench_wall_s']) / 60:.1f}" if "bench_wall_s" in env
                           else NOT_MEASURED)
@@ -399,6 +406,9 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
         q["figures-verdict"] = "within the target"
     else:
         q["figures-verdict"] = (f"over the target by a factor {total / BOOK_TARGET_SECONDS:.1f}")
+    days = sorted({d[:10] for d in walls["date_utc"] if d}) if len(walls) else []
+    q["figures-dates"] = (NOT_MEASURED if not days else f"all on {days[0]}" if len(days) == 1
+                          else f"between {days[0]} and {days[-1]}")
     slowest = walls.sort_values("wall_time_s").iloc[-1] if len(walls) else None
     q["figures-slowest"] = (NOT_MEASURED if slowest is None
                             else f"{slowest['chapter']} / {slowest['experiment']}")

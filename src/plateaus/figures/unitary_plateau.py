@@ -63,6 +63,27 @@ def split_stats(df: pd.DataFrame) -> pd.DataFrame:
     return g.agg(mean="mean", sem="sem").reset_index()
 
 
+def split_slopes(sstats: pd.DataFrame, n_hidden) -> pd.DataFrame:
+    r""":func:`log2_slopes` of every part of :func:`split_stats` over the sizes ``n_hidden``,
+    per model, objective and part. A part whose mean is below :data:`VANISHES` at one of the
+    sizes (a derivative that is exactly zero) has no slope and no row."""
+    sub = sstats[sstats["n_hidden"].isin(list(n_hidden))]
+    alive = sub.groupby(["model", "objective", "part"])["mean"].transform("min") > VANISHES
+    return log2_slopes(sub[alive], "mean", by=("model", "objective", "part"))
+
+
+def split_slopes_table(fits: pd.DataFrame, objective: str, model_names: dict) -> pd.DataFrame:
+    """The slopes of :func:`split_slopes` for one objective as text, a row per part and a column
+    per model (renamed by ``model_names``); a part without a slope reads ``vanishes``."""
+    parts = {**POSITION_PARTS, **CLASS_PARTS}
+    table = (fits[fits["objective"] == objective]
+             .pivot(index="part", columns="model", values="slope_log2")
+             .reindex(index=list(parts), columns=list(model_names)))
+    text = table.map(lambda x: "vanishes" if np.isnan(x) else f"{x:.3f}")
+    return text.rename(index=parts, columns=model_names).rename_axis(
+        index="part of the gradient", columns="gate order")
+
+
 def entropy_stats(df: pd.DataFrame) -> pd.DataFrame:
     r"""Mean and standard error of the visible entropy :math:`S(\rho_v)` (nats) per model and
     hidden size. The entropy is a property of the state, the same in every objective's rows;
