@@ -304,9 +304,10 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
     q["load-before"] = env["load_before"].split(" ")[0] if "load_before" in env else NOT_MEASURED
     q["load-after"] = env["load_after"].split(" ")[0] if "load_after" in env else NOT_MEASURED
     if "load_before" in env:
-        # the 1-minute load average before the run: other jobs, since the run had not started
+        # the 1-minute load average before the run: other work (or work just finished), since
+        # the run had not started
         busy = float(env["load_before"].split(" ")[0]) >= 0.5
-        q["machine-state"] = "shared with other jobs" if busy else "idle"
+        q["machine-state"] = "not idle" if busy else "idle"
     else:
         q["machine-state"] = NOT_MEASURED
     q["bench-date"] = env["started_utc"][:10] if "started_utc" in env else NOT_MEASURED
