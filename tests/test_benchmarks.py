@@ -185,6 +185,16 @@ class TestReaders:
         np.testing.assert_allclose(walls["wall_time_s"], [12.5, 7.5])
         q = reader.quotes(None, walls)
         assert q["figures-total-min"] == "0.3" and q["figures-verdict"] == "within the target"
+        today = walls["date_utc"].iloc[0][:10]
+        assert q["figures-dates"] == f"all on {today}"
+        walls.loc[1, "date_utc"] = "2020-01-02T00:00:00+00:00"
+        assert reader.quotes(None, walls)["figures-dates"] == f"between 2020-01-02 and {today}"
+
+    @pytest.mark.parametrize("load, state", [("0.05 0.80 1.20", "idle"), ("0.65 1.03 0.60", "not idle")])
+    def test_machine_state_reads_the_one_minute_load_before_the_run(self, load, state):
+        results = reader.Results(reader.empty_timings(), {"load_before": load}, {})
+        assert reader.quotes(results, reader.figure_wall_times("paper", []))["machine-state"] == state
+        assert reader.quotes(None, reader.figure_wall_times("paper", []))["machine-state"] == reader.NOT_MEASURED
 
     def test_nothing_measured_reads_not_measured(self):
         q = reader.quotes(None, reader.figure_wall_times("paper", []))
