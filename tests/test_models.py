@@ -90,6 +90,42 @@ class TestUnitaryQNN:
             assert single.shape == (2**qnn.n_qubits,)
             assert_allclose(single, states[b], rtol=0, atol=1e-14)
 
+    def test_sample_instances_draws_angles_then_order_from_each_seed(self):
+        qnn = UnitaryQNN(2, 1)
+        seeds = np.random.SeedSequence(5).spawn(4)
+        theta, orders = qnn.sample_instances(seeds, theta_std=0.7, order="random")
+        for b, s in enumerate(seeds):
+            rng = np.random.default_rng(s)
+            assert_allclose(theta[b], rng.normal(0.0, 0.7, qnn.n_params), rtol=0)
+            assert (orders[b] == rng.permutation(qnn.n_params)).all()
+        # an instance depends only on its own seed; the two readings share the angles
+        one, order_one = qnn.sample_instances(seeds[2:3], theta_std=0.7, order="random")
+        assert_allclose(one[0], theta[2], rtol=0)
+        assert (order_one[0] == orders[2]).all()
+        fixed, none = qnn.sample_instances(seeds, theta_std=0.7)
+        assert none is None
+        assert_allclose(fixed, theta, rtol=0)
+        uniform, _ = qnn.sample_instances(seeds, theta_range=(0.0, 1.0))
+        assert ((uniform >= 0) & (uniform < 1)).all()
+        # a Generator is used as it is, and can go on drawing afterwards
+        rngs = [np.random.default_rng(s) for s in seeds]
+        again, _ = qnn.sample_instances(rngs, theta_std=0.7, order="random")
+        assert_allclose(again, theta, rtol=0)
+        assert not np.allclose(rngs[0].normal(size=3), np.random.default_rng(seeds[0]).normal(size=3))
+
+    @pytest.mark.parametrize("kwargs, match", [
+        (dict(theta_std=1.0, order="shuffled"), "order"),
+        (dict(), "exactly one"),
+        (dict(theta_std=1.0, theta_range=(0, 1)), "exactly one"),
+        (dict(theta_std=-1.0), "theta_std"),
+        (dict(theta_range=(1.0, 0.0)), "theta_range"),
+    ])
+    def test_sample_instances_rejects_bad_input(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            UnitaryQNN(1, 1).sample_instances([1, 2], **kwargs)
+        with pytest.raises(ValueError, match="seeds"):
+            UnitaryQNN(1, 1).sample_instances(3, theta_std=1.0)
+
     def test_norm_preserved(self):
         qnn = UnitaryQNN(2, 3)
         theta = np.random.default_rng(1).uniform(0, 1, size=(50, qnn.n_params)) * 10

@@ -192,7 +192,7 @@ class TestGradientsTable:
         n_hidden, instance = 2, p["instances"] - 1
         seed = spawn_seeds([p["seed"], 1, n_hidden], p["instances"])[instance]
         qnn = UnitaryQNN(3, n_hidden)
-        theta, order = ex.draw_instances([seed], qnn.n_params, p["theta_std"])
+        theta, order = qnn.sample_instances([seed], theta_std=p["theta_std"], order="random")
         objectives = {"fidelity": Fidelity(target), "observable": Observable(pauli_matrix("ZII"))}
         for model, o in (("unitary", None), ("unitary-random-order", order[0])):
             for name, obj in objectives.items():

@@ -235,6 +235,55 @@ class UnitaryQNN(_Register):
         """
         return random_orders(self.n_params, size, seed)
 
+    def sample_instances(self, seeds, *, theta_std=None, theta_range=None, order: str = "eq11"):
+        r"""Instances of the network, one per seed: its angles, then its order of application.
+
+        Instance ``b`` draws from ``default_rng(seeds[b])`` (or from ``seeds[b]`` itself if it
+        is a Generator, which can then go on drawing) first its angles, :math:`\theta_k \sim
+        N(0, \theta_{std}^2)` or :math:`U[a, b)` for ``theta_range = (a, b)``, and then, with
+        ``order="random"``, a uniformly random permutation of the terms. An instance depends
+        only on its own seed, and the two readings of the gate order share the angles of every
+        instance. This is how every chapter draws its unitary networks.
+
+        Parameters
+        ----------
+        seeds : sequence of int, SeedSequence or Generator
+            One per instance (e.g. the children of :func:`plateaus.parallel.spawn_seeds`).
+        theta_std, theta_range : float or (float, float)
+            Exactly one of them.
+        order : ``"eq11"`` or ``"random"``
+            ``"eq11"``: the order of Eq. (11) (no order is drawn); ``"random"``: one drawn per
+            instance.
+
+        Returns
+        -------
+        theta : ndarray, shape (B, n_params)
+        orders : ndarray, shape (B, n_params), or None for ``order="eq11"``
+            To pass as ``order=`` to :meth:`state`, :meth:`reduced_state`, :meth:`gradient`.
+        """
+        if order not in ("eq11", "random"):
+            raise ValueError(f"order = {order!r} is not allowed; expected 'eq11' or 'random'")
+        if (theta_std is None) == (theta_range is None):
+            raise ValueError("give exactly one of theta_std (normal angles) and theta_range (uniform angles)")
+        if theta_std is not None and not (np.isscalar(theta_std) and np.isfinite(theta_std) and theta_std > 0):
+            raise ValueError(f"theta_std = {theta_std!r} is not allowed; expected a real number > 0")
+        if theta_range is not None:
+            low, high = (float(x) for x in theta_range)
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                raise ValueError(f"theta_range = {theta_range!r} is not allowed; expected (low, high) with low < high")
+        if isinstance(seeds, (int, np.integer, np.random.SeedSequence, np.random.Generator)) or len(seeds) == 0:
+            raise ValueError(f"seeds must be a non-empty sequence of seeds, one per instance; got {seeds!r}")
+        theta, orders = [], []
+        for seed in seeds:
+            rng = as_generator(seed)
+            if theta_std is not None:
+                theta.append(rng.normal(0.0, theta_std, self.n_params))
+            else:
+                theta.append(rng.uniform(low, high, self.n_params))
+            if order == "random":
+                orders.append(rng.permutation(self.n_params))
+        return np.stack(theta), (np.stack(orders) if order == "random" else None)
+
     def gradient(self, theta, objective, method: str = "adjoint", order=None, step=FD_STEP):
         r"""Derivatives :math:`\partial F(\rho_v(\theta))/\partial\theta_k` for every term.
 

@@ -207,12 +207,8 @@ def visible_states(
         return reduced_state(states, n_visible)
     if model in ("unitary", "unitary-random-order"):
         qnn = UnitaryQNN(n_visible, n_hidden)
-        if model == "unitary":
-            theta = draw(seeds, lambda rng: rng.uniform(theta_low, theta_high, qnn.n_params))
-            return qnn.reduced_state(theta)
-        pairs = [np.random.default_rng(s) for s in seeds]
-        theta = np.stack([rng.uniform(theta_low, theta_high, qnn.n_params) for rng in pairs])
-        order = np.stack([rng.permutation(qnn.n_params) for rng in pairs])
+        theta, order = qnn.sample_instances(seeds, theta_range=(theta_low, theta_high),
+                                            order="random" if model == "unitary-random-order" else "eq11")
         return qnn.reduced_state(theta, order=order)
     qbm = BoltzmannMachine(n_visible, n_hidden)
     J = draw(seeds, lambda rng: couplings(rng, n, onsite_var, offsite_var))

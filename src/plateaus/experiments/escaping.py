@@ -133,17 +133,14 @@ def _summary(grad: np.ndarray, hidden: np.ndarray) -> dict:
 # unitary ensembles
 
 
-def unitary_draws(seeds, n_params: int, n_area: int, theta_std: float):
-    r"""Per instance: typical angles :math:`N(0, \theta_{std}^2)` ``(B, N)``, a random order
-    ``(B, N)`` (drawn after the angles, as in the *Unitary plateau* chapter) and the
-    area-law angles ``(B, n_area)`` (drawn last)."""
-    theta, orders, area = [], [], []
-    for s in seeds:
-        rng = np.random.default_rng(s)
-        theta.append(rng.normal(0.0, theta_std, n_params))
-        orders.append(rng.permutation(n_params))
-        area.append(rng.normal(0.0, theta_std, n_area))
-    return np.stack(theta), np.stack(orders), np.stack(area)
+def unitary_draws(seeds, qnn: UnitaryQNN, n_area: int, theta_std: float):
+    r"""Per instance: typical angles :math:`N(0, \theta_{std}^2)` ``(B, N)`` and a random order
+    ``(B, N)`` (:meth:`UnitaryQNN.sample_instances`, as in the *Unitary plateau* chapter),
+    then the area-law angles ``(B, n_area)``, drawn last from the same generator."""
+    rngs = [np.random.default_rng(s) for s in seeds]
+    theta, orders = qnn.sample_instances(rngs, theta_std=theta_std, order="random")
+    area = np.stack([rng.normal(0.0, theta_std, n_area) for rng in rngs])
+    return theta, orders, area
 
 
 def unitary_initialisations(n_visible: int, n_hidden: int, seeds, *, theta_std: float,
@@ -151,7 +148,7 @@ def unitary_initialisations(n_visible: int, n_hidden: int, seeds, *, theta_std: 
     """The unitary networks and their starting points: ``{init: (qnn, theta, order)}``."""
     qnn = UnitaryQNN(n_visible, n_hidden)
     area = area_law_qnn(n_visible, n_hidden, area_layers)
-    theta, orders, area_theta = unitary_draws(seeds, qnn.n_params, area.n_params, theta_std)
+    theta, orders, area_theta = unitary_draws(seeds, qnn, area.n_params, theta_std)
     out = {"typical": (qnn, theta, orders), "area-law": (area, area_theta, None)}
     for s in small_theta_stds:
         out[f"small-angle-{s:g}"] = (qnn, theta * (s / theta_std), orders)

@@ -148,21 +148,6 @@ def term_classes(terms, n_visible: int) -> np.ndarray:
     return np.array(out)
 
 
-def draw_instances(seeds, n_params: int, theta_std: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""Angles :math:`\theta \sim N(0, \theta_{std}^2)` and a random order, one instance per seed.
-
-    Each instance draws its angles first and then its order from ``default_rng(seed)``, so
-    the two readings of the gate order share the angles. Returns ``theta (B, K)``,
-    ``orders (B, K)``.
-    """
-    theta, orders = [], []
-    for s in seeds:
-        rng = np.random.default_rng(s)
-        theta.append(rng.normal(0.0, theta_std, n_params))
-        orders.append(rng.permutation(n_params))
-    return np.stack(theta), np.stack(orders)
-
-
 def _orders(model: str, orders: np.ndarray):
     if model == "unitary":
         return None
@@ -219,7 +204,7 @@ def gradient_summary(grad: np.ndarray, classes: np.ndarray, position: np.ndarray
 def _gradient_chunk(seeds, *, n_visible, n_hidden, theta_std, models, objectives):
     qnn = UnitaryQNN(n_visible, n_hidden)
     classes = term_classes(qnn.terms, n_visible)
-    theta, orders = draw_instances(seeds, qnn.n_params, theta_std)
+    theta, orders = qnn.sample_instances(seeds, theta_std=theta_std, order="random")
     index = [instance_index(s) for s in seeds]
     frames = []
     for model in models:
@@ -342,7 +327,7 @@ def finite_differences(params: dict, *, recompute: bool = False) -> pd.DataFrame
         for n_hidden in params["fd_n_hidden"]:
             qnn = UnitaryQNN(params["n_visible"], n_hidden)
             seeds = spawn_seeds([params["seed"], _INSTANCE_STREAM, n_hidden], params["fd_instances"])
-            theta, orders = draw_instances(seeds, qnn.n_params, params["theta_std"])
+            theta, orders = qnn.sample_instances(seeds, theta_std=params["theta_std"], order="random")
             exact = {name: qnn.gradient(theta, obj, order=orders) for name, obj in objectives.items()}
             for step in params["fd_steps"]:
                 approx = central_differences(qnn, theta, objectives, orders, step)
@@ -365,7 +350,7 @@ def finite_differences(params: dict, *, recompute: bool = False) -> pd.DataFrame
 
 def _targets_chunk(seeds, *, n_visible, n_hidden, theta_std, draws):
     qnn = UnitaryQNN(n_visible, n_hidden)
-    theta, orders = draw_instances(seeds, qnn.n_params, theta_std)
+    theta, orders = qnn.sample_instances(seeds, theta_std=theta_std, order="random")
     index = [instance_index(s) for s in seeds]
     frames = []
     for draw, objectives in enumerate(draws):
