@@ -272,9 +272,9 @@ class TestSlopes:
         fits = fg.split_slopes(pd.concat(rows), n)
         assert set(zip(fits.model, fits.part)) == {("a", "inf_q1"), ("b", "inf_q4")}
         table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
-        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == "-0.300"
-        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "vanishes"
-        assert table.loc[fg.POSITION_PARTS["inf_q4"], "B"] == "-0.500"
+        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == "-0.300 ± 0.000"
+        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "exactly 0 at some sizes"
+        assert table.loc[fg.POSITION_PARTS["inf_q4"], "B"] == "-0.500 ± 0.000"
         # over the sizes where the part does not vanish it has a slope again
         assert len(fg.split_slopes(pd.concat(rows), [1, 2, 3])) == 3
 

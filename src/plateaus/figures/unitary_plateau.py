@@ -21,6 +21,8 @@ OBJECTIVE_LABELS = {
 CLASS_COLORS = {"visible": PALETTE[0], "cut": PALETTE[2], "hidden": PALETTE[4]}
 CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
                 "hidden": "hidden-only terms"}
+#: Short names of the two readings of the gate order, for legends.
+ORDER_NAMES = {"unitary": "Eq. (11) order", "unitary-random-order": "random order"}
 #: The largest gradient entry split by where the gate sits in the product (quarters of the
 #: steps, q4 the last gates) and by what it acts on (term classes): columns of the table.
 POSITION_PARTS = {"inf_q1": "first quarter of the gates", "inf_q2": "second quarter",
@@ -73,14 +75,15 @@ def split_slopes(sstats: pd.DataFrame, n_hidden) -> pd.DataFrame:
 
 
 def split_slopes_table(fits: pd.DataFrame, objective: str, model_names: dict) -> pd.DataFrame:
-    """The slopes of :func:`split_slopes` for one objective as text, a row per part and a column
-    per model (renamed by ``model_names``); a part without a slope reads ``vanishes``."""
+    """The slopes of :func:`split_slopes` for one objective as text, ``slope ± standard error``,
+    a row per part and a column per model (renamed by ``model_names``); a part without a slope
+    (exactly zero at some size) reads ``exactly 0 at some sizes``."""
     parts = {**POSITION_PARTS, **CLASS_PARTS}
-    table = (fits[fits["objective"] == objective]
-             .pivot(index="part", columns="model", values="slope_log2")
-             .reindex(index=list(parts), columns=list(model_names)))
-    text = table.map(lambda x: "vanishes" if np.isnan(x) else f"{x:.3f}")
-    return text.rename(index=parts, columns=model_names).rename_axis(
+    sub = fits[fits["objective"] == objective]
+    text = sub.assign(text=[f"{a:.3f} ± {b:.3f}" for a, b in zip(sub["slope_log2"], sub["se_log2"])])
+    table = (text.pivot(index="part", columns="model", values="text")
+             .reindex(index=list(parts), columns=list(model_names)).fillna("exactly 0 at some sizes"))
+    return table.rename(index=parts, columns=model_names).rename_axis(
         index="part of the gradient", columns="gate order")
 
 
@@ -135,7 +138,7 @@ def _norm_panel(ax, stats, fits, objective, value, bound_slope):
                     color=MODEL_COLORS[model], label=MODEL_LABELS[model])
         ax.plot(x, fit["intercept_log2"] + fit["slope_log2"] * x, ls="--", lw=1.2,
                 color=MODEL_COLORS[model],
-                label=f"slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
+                label=f"{ORDER_NAMES[model]}: slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
         if model == "unitary-random-order":
             _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (Theorem 3)")
     stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
@@ -209,24 +212,32 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
 
 
 def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
-                   models=("unitary", "unitary-random-order")):
+                   models=("unitary", "unitary-random-order"), fitted_sizes=None):
     r"""Where the largest gradient entry comes from: mean over instances of the largest entry
     within each quarter of the product (top row) and within each term class (bottom row)
     against :math:`n_h` (log2 axis), one column per reading of the gate order, for
     ``objective``. ``sstats``: :func:`split_stats`. Error bars: two standard errors. Means below
-    :data:`VANISHES` (round-off of an exactly vanishing derivative) are not drawn."""
+    :data:`VANISHES` (round-off of an exactly vanishing derivative) are not drawn. The quarters
+    have their own markers and line styles, so that coinciding curves stay visible;
+    ``fitted_sizes`` (the sizes the slopes are fitted on) are shaded."""
     fig, axes = new_figure(ncols=len(models), nrows=2, width=4.0, height=3.0,
                            sharex=True, sharey=True, squeeze=False)
-    quarter_colors = dict(zip(POSITION_PARTS, sns.color_palette("crest", 4)))
+    quarter_colors = dict(zip(POSITION_PARTS, sns.color_palette("viridis", 4)))
     colors = {**quarter_colors, **{f"inf_{c}": col for c, col in CLASS_COLORS.items()}}
+    styles = {**dict(zip(POSITION_PARTS, [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":")])),
+              **{part: ("o", "-") for part in CLASS_PARTS}}
     for i, parts in enumerate((POSITION_PARTS, CLASS_PARTS)):
         for j, model in enumerate(models):
             ax = axes[i, j]
             sub = sstats[(sstats["objective"] == objective) & (sstats["model"] == model)]
             for part, label in parts.items():
                 group = sub[(sub["part"] == part) & (sub["mean"] > VANISHES)]
-                ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["sem"], marker="o",
-                            ms=4, lw=1.2, capsize=2, color=colors[part], label=label)
+                marker, ls = styles[part]
+                ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["sem"], marker=marker,
+                            ms=4, lw=1.2, ls=ls, capsize=2, color=colors[part], mfc="none",
+                            label=label)
+            if fitted_sizes is not None:
+                ax.axvspan(min(fitted_sizes) - 0.2, max(fitted_sizes) + 0.2, color="0.93", zorder=0)
             ax.set_yscale("log", base=2)
             if i == 0:
                 ax.set_title(f"{MODEL_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
@@ -253,8 +264,8 @@ def visible_entropy(estats: pd.DataFrame, page: pd.DataFrame, n_visible: int,
         ax.errorbar(group["n_hidden"], group["mean"] * bits, yerr=2 * group["sem"] * bits,
                     marker="o", ms=5, lw=1.2, capsize=2, color=MODEL_COLORS[model],
                     label=MODEL_LABELS[model])
-    ax.plot(page["n_hidden"], page["entropy"] * bits, color="0.3", ls=":", lw=1.4,
-            label="Haar-random states (Page)")
+    ax.plot(page["n_hidden"], page["entropy"] * bits, color="0.2", ls=":", lw=1.4, marker="x",
+            ms=7, label="Haar-random states (Page)")
     ax.axhline(n_visible, color="0.6", ls="--", lw=1.0, label=f"maximum, $n_v = {n_visible}$ bits")
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_ylabel(r"mean $S(\rho_v)$ (bits)")
