@@ -520,9 +520,8 @@ def cached(
 
     if not recompute:
         entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
-        fresh = entry is not None and canonical_json(entry.get("parameters", {})) == key
-        if fresh and columns is not None and list(entry.get("columns", [])) != list(columns):
-            fresh = False
+        fresh = (entry is not None and canonical_json(entry.get("parameters", {})) == key
+                 and (columns is None or list(entry.get("columns", [])) == list(columns)))
         if fresh:
             try:
                 data, _ = _verified_bytes(chapter, scale, experiment, root)

@@ -303,13 +303,10 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
     q["machine-cores"] = env.get("cores", NOT_MEASURED)
     q["load-before"] = env["load_before"].split(" ")[0] if "load_before" in env else NOT_MEASURED
     q["load-after"] = env["load_after"].split(" ")[0] if "load_after" in env else NOT_MEASURED
-    if "load_before" in env:
-        # the 1-minute load average before the run: other work (or work just finished), since
-        # the run had not started
-        busy = float(env["load_before"].split(" ")[0]) >= 0.5
-        q["machine-state"] = "not idle" if busy else "idle"
-    else:
-        q["machine-state"] = NOT_MEASURED
+    # the 1-minute load average before the run: other work (or work just finished), since the
+    # run had not started
+    q["machine-state"] = (NOT_MEASURED if "load_before" not in env
+                          else "not idle" if float(q["load-before"]) >= 0.5 else "idle")
     q["bench-date"] = env["started_utc"][:10] if "started_utc" in env else NOT_MEASURED
     q["bench-minutes"] = (f"{float(env['bench_wall_s']) / 60:.1f}" if "bench_wall_s" in env
                           else NOT_MEASURED)

@@ -186,10 +186,9 @@ def gradient_summary(grad: np.ndarray, classes: np.ndarray, position: np.ndarray
     out = {"inf_norm": absg.max(axis=1), "rms": np.sqrt(np.mean(grad**2, axis=1))}
     for c in CLASSES:
         mask = classes == c
-        out[f"rms_{c}"] = np.sqrt(np.mean(grad[:, mask] ** 2, axis=1)) if mask.any() else np.full(len(grad), np.nan)
-    for c in CLASSES:
-        mask = classes == c
-        out[f"inf_{c}"] = absg[:, mask].max(axis=1) if mask.any() else np.full(len(grad), np.nan)
+        none = np.full(len(grad), np.nan)
+        out[f"rms_{c}"] = np.sqrt(np.mean(grad[:, mask] ** 2, axis=1)) if mask.any() else none
+        out[f"inf_{c}"] = absg[:, mask].max(axis=1) if mask.any() else none
     largest = np.argmax(absg, axis=1)
     out["max_class"] = classes[largest]
     if position is not None:
