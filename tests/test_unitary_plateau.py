@@ -262,6 +262,19 @@ class TestSlopes:
         assert_allclose(fit["slope_ln"], -0.4 * np.log(2), rtol=1e-12)
         assert_allclose(fit["se_log2"], 0.0, atol=1e-12)
 
+    def test_slopes_table_gives_both_logarithms_per_reading(self):
+        n = np.arange(1, 5)
+        stats = pd.concat([pd.DataFrame({"model": m, "objective": o, "n_hidden": n,
+                                         "mean": 2.0 ** (slope * n)})
+                           for m, o, slope in (("unitary", "fidelity", -0.1),
+                                               ("unitary-random-order", "fidelity", -0.5),
+                                               ("unitary-random-order", "observable", -0.25))])
+        table = fg.slopes_table(fg.log2_slopes(stats), fg.ORDER_NAMES, ("fidelity", "observable"))
+        assert list(table.index.get_level_values(0)) == ["Eq. (11) order", "random order", "random order"]
+        row = table.loc[("random order", fg.OBJECTIVE_TEXT["fidelity"])]
+        assert row["slope, log2 per hidden qubit"] == "-0.500 ± 0.000"
+        assert row["slope, ln per hidden qubit"] == f"{-0.5 * np.log(2):.3f} ± 0.000"
+
     def test_split_slopes_skip_a_vanishing_part(self):
         n = np.arange(1, 5)
         rows = [pd.DataFrame({"model": m, "objective": "o", "n_hidden": n, "part": part,

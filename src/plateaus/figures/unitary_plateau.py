@@ -18,6 +18,8 @@ OBJECTIVE_LABELS = {
     "root-fidelity": r"root fidelity $\sqrt{F}$",
     "observable": r"observable $\mathrm{Tr}(O\rho_v)$",
 }
+#: The objectives in plain text, for tables (HTML tables do not typeset math).
+OBJECTIVE_TEXT = {"fidelity": "F (Uhlmann)", "root-fidelity": "√F", "observable": "Tr(O ρ_v)"}
 CLASS_COLORS = {"visible": PALETTE[0], "cut": PALETTE[2], "hidden": PALETTE[4]}
 CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
                 "hidden": "hidden-only terms"}
@@ -74,13 +76,33 @@ def split_slopes(sstats: pd.DataFrame, n_hidden) -> pd.DataFrame:
     return log2_slopes(sub[alive], "mean", by=("model", "objective", "part"))
 
 
+def _plus_minus(values, errors, digits: int = 3) -> list[str]:
+    return [f"{a:.{digits}f} ± {b:.{digits}f}" for a, b in zip(values, errors)]
+
+
+def slopes_table(fits: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
+    r"""Fitted slopes of :func:`log2_slopes` as text, ``slope ± standard error`` per hidden
+    qubit in :math:`\log_2` and in :math:`\ln`, one row per reading of the gate order (renamed
+    by ``model_names``) and objective (in the order given)."""
+    rows = fits[fits["objective"].isin(list(objectives))].copy()
+    rows["model"] = pd.Categorical(rows["model"], list(model_names))
+    rows["objective"] = pd.Categorical(rows["objective"], list(objectives))
+    rows = rows.sort_values(["model", "objective"])
+    return pd.DataFrame({
+        "gate order": rows["model"].map(model_names).astype(str).to_numpy(),
+        "objective": rows["objective"].map(OBJECTIVE_TEXT).astype(str).to_numpy(),
+        "slope, log2 per hidden qubit": _plus_minus(rows["slope_log2"], rows["se_log2"]),
+        "slope, ln per hidden qubit": _plus_minus(rows["slope_ln"], rows["se_ln"]),
+    }).set_index(["gate order", "objective"])
+
+
 def split_slopes_table(fits: pd.DataFrame, objective: str, model_names: dict) -> pd.DataFrame:
     """The slopes of :func:`split_slopes` for one objective as text, ``slope ± standard error``,
     a row per part and a column per model (renamed by ``model_names``); a part without a slope
     (exactly zero at some size) reads ``exactly 0 at some sizes``."""
     parts = {**POSITION_PARTS, **CLASS_PARTS}
     sub = fits[fits["objective"] == objective]
-    text = sub.assign(text=[f"{a:.3f} ± {b:.3f}" for a, b in zip(sub["slope_log2"], sub["se_log2"])])
+    text = sub.assign(text=_plus_minus(sub["slope_log2"], sub["se_log2"]))
     table = (text.pivot(index="part", columns="model", values="text")
              .reindex(index=list(parts), columns=list(model_names)).fillna("exactly 0 at some sizes"))
     return table.rename(index=parts, columns=model_names).rename_axis(
