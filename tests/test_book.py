@@ -66,11 +66,73 @@ def test_models_page_quotes_numbers_and_figure(site):
     assert "quick" in html  # the page states the scale it ran at
 
 
+def _check_entry(directory, entry, params=None):
+    """The entry's table and figures hash as recorded (and its parameters are ``params``)."""
+    from plateaus.fingerprint import canonical_json, sha256
+
+    root = directory.parent.parent
+    if params is not None:
+        assert canonical_json(entry["parameters"]) == canonical_json(params), entry["table"]
+    assert sha256((root / entry["table"]).read_bytes()) == entry["sha256"], entry["table"]
+    for figure in entry["figures"]:
+        for fmt in ("png", "svg"):
+            assert sha256((root / figure[fmt]).read_bytes()) == figure[f"{fmt}_sha256"], figure[fmt]
+
+
 def test_the_data_store_recorded_the_run(site):
     import json
 
-    manifest = json.loads((site / "data" / "models" / "quick" / "manifest.json").read_text())
-    assert manifest, "empty manifest"
+    from plateaus.experiments import models
+    from plateaus.params import chapter_params
+
+    directory = site / "data" / "models" / "quick"
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert (manifest["chapter"], manifest["scale"]) == ("models", "quick")
+    entry = manifest["experiments"][models.EXPERIMENT]
+    _check_entry(directory, entry, chapter_params("models", "quick"))
+    assert [f["name"] for f in entry["figures"]] == ["entropy-deficit"]
+
+
+def _tables_written():
+    """The tables each chapter's experiment module writes (its experiment-name constants)."""
+    from plateaus.experiments import (area_volume, benchmarks, boltzmann_plateau, concentration,
+                                      escaping, models, typicality, unitary_plateau)
+
+    return {
+        "typicality": {typicality.EXPERIMENT, typicality.SCAN},
+        "models": {models.EXPERIMENT},
+        "area-volume": {area_volume.EXPERIMENT},
+        "concentration": {concentration.EXPERIMENT},
+        "unitary-plateau": {unitary_plateau.EXPERIMENT, unitary_plateau.FD_EXPERIMENT,
+                            unitary_plateau.TARGETS_EXPERIMENT},
+        "boltzmann-plateau": {boltzmann_plateau.SENSITIVITY, boltzmann_plateau.FINITE_DIFFERENCES,
+                              boltzmann_plateau.THEOREM},
+        "escaping": {escaping.GRADIENTS, escaping.TRAINING},
+        "benchmarks": {benchmarks.TIMINGS, benchmarks.ENVIRONMENT},
+    }
+
+
+def test_committed_paper_data_is_complete_and_verifies():
+    """Each chapter's committed paper-scale manifest lists every table its experiment module
+    writes, computed with the current paper parameters, and every table and figure on disk
+    hashes as recorded; no table lies there unrecorded."""
+    import json
+    from pathlib import Path
+
+    from plateaus.params import CHAPTERS, chapter_params
+    from plateaus.results import EXPERIMENT as RESULTS
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    written = _tables_written()
+    assert set(written) == set(CHAPTERS)
+    for chapter, tables in written.items():
+        directory = data / chapter / "paper"
+        experiments = json.loads((directory / "manifest.json").read_text())["experiments"]
+        assert tables <= set(experiments), (chapter, sorted(tables - set(experiments)))
+        assert set(experiments) <= tables | {RESULTS}, (chapter, sorted(experiments))
+        for name, entry in experiments.items():
+            _check_entry(directory, entry, chapter_params(chapter, "paper") if name in tables else None)
+        assert {p.stem for p in directory.glob("*.csv")} == set(experiments), chapter
 
 
 def test_failing_cell_fails_the_run(tmp_path):

@@ -6,17 +6,73 @@ import pytest
 from plateaus.params import CHAPTERS, SCALES, chapter_params
 
 
+#: What the chapters state the paper used (paper scale must match): n_v, n_h, instances and
+#: the coupling variances of Figs. 3-5 (typicality.md, unitary-plateau.md,
+#: boltzmann-plateau.md, escaping.md; intro.md: "the paper's own sizes and 1000 instances").
+PAPER = {
+    "typicality": dict(n_visible=1, instances=1000, t=10.0, onsite_var=0.01, offsite_var=1.0),
+    "unitary-plateau": dict(n_visible=3, n_hidden=[1, 2, 3, 4], instances=1000, onsite_var=0.01,
+                            offsite_var=1.0),
+    "boltzmann-plateau": dict(n_visible=3, n_hidden=[1, 2, 3, 4], instances=1000,
+                              onsite_var=0.01, offsite_var=1.0),
+    "escaping": dict(n_visible=3, n_hidden=[1, 2, 3, 4], instances=1000, onsite_var=0.01,
+                     offsite_var=1.0),
+}
+
+#: The size list and the count of draws of each chapter, for the scale ordering checks.
+SIZES = {"typicality": ("n_hidden", "instances"), "models": ("n_hidden", "instances"),
+         "area-volume": ("n_hidden", "instances"), "concentration": ("n_qubits", "samples"),
+         "unitary-plateau": ("n_hidden", "instances"),
+         "boltzmann-plateau": ("n_hidden", "instances"), "escaping": ("n_hidden", "instances"),
+         "benchmarks": ("t2_qubits", "repeats")}
+
+
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 @pytest.mark.parametrize("scale", SCALES)
-def test_every_table_validates(chapter, scale):
+def test_params_are_the_table_and_a_copy(chapter, scale):
     params = chapter_params(chapter, scale)
-    assert params["scale"] == scale and params["chapter"] == chapter
+    table = CHAPTERS[chapter][scale]
+    assert {k: v for k, v in params.items() if k not in ("chapter", "scale")} == table
+    for value in params.values():
+        if isinstance(value, list):
+            value.append(99)  # a caller that edits its copy must not change the table
+    assert chapter_params(chapter, scale) == {"chapter": chapter, "scale": scale, **table}
+
+
+@pytest.mark.parametrize("chapter", sorted(PAPER))
+def test_paper_scale_uses_the_papers_sizes(chapter):
+    params = chapter_params(chapter, "paper")
+    assert {k: params[k] for k in PAPER[chapter]} == PAPER[chapter]
+
+
+def test_every_chapter_has_its_size_keys():
+    assert set(SIZES) == set(CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", sorted(SIZES))
+def test_scales_grow_quick_paper_extended(chapter):
+    """quick is no larger than paper; extended runs every paper size, and no fewer draws."""
+    sizes, draws = SIZES[chapter]
+    quick, paper, extended = (chapter_params(chapter, s) for s in SCALES)
+    assert max(quick[sizes]) <= max(paper[sizes]) and quick[draws] <= paper[draws]
+    assert set(paper[sizes]) <= set(extended[sizes]) and paper[draws] <= extended[draws]
+
+
+@pytest.mark.parametrize("chapter, key",
+                         [(c, k) for c in sorted(CHAPTERS) for k in sorted(CHAPTERS[c]["paper"])])
+def test_every_override_is_checked(chapter, key):
+    """No parameter takes an arbitrary object: each has a rule that names it."""
+    with pytest.raises(ValueError, match=rf"^parameter '{key}' = <object .*> is not allowed; expected "):
+        chapter_params(chapter, "quick", **{key: object()})
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
-def test_scales_share_keys(chapter):
-    keys = [set(CHAPTERS[chapter][s]) for s in SCALES]
-    assert keys[0] == keys[1] == keys[2]
+def test_parameters_of_other_chapters_are_unknown(chapter):
+    """A name with a rule, but not in this chapter's table, is refused all the same."""
+    names = {k for c in CHAPTERS for k in CHAPTERS[c]["paper"]}
+    for foreign in sorted(names - set(CHAPTERS[chapter]["paper"])):
+        with pytest.raises(ValueError, match=rf"unknown parameter\(s\) \['{foreign}'\] for chapter '{chapter}'"):
+            chapter_params(chapter, "quick", **{foreign: 1})
 
 
 @pytest.mark.parametrize(

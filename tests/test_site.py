@@ -87,13 +87,13 @@ class TestProvenanceNote:
     def test_links_the_figure_files(self, book):
         from matplotlib.figure import Figure
 
-        from plateaus import store
+        from plateaus.figures.export import save_figure
         from plateaus.figures.provenance import provenance_note
 
         _save_demo()
         fig = Figure()
         fig.add_subplot().plot([0, 1], [1, 0])
-        store.save_figure(fig, "demo", "quick", "curve", experiment="exp")
+        save_figure(fig, "demo", "quick", "curve", experiment="exp")
         links = _links(provenance_note("demo", "quick", "exp", figure="curve").data)
         assert links["SVG"] == "../data/demo/quick/curve.svg" and links["PNG"] == "../data/demo/quick/curve.png"
 

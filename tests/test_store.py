@@ -1,4 +1,5 @@
-"""The data store: round trip, cache keys, hash checks, atomic writes, figures, names."""
+"""The data store: round trip, cache keys, hash checks, atomic writes, figures, names, and the
+modules it is split into (paths, fingerprint, atomic, figures.export)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from plateaus import store  # noqa: E402
+from plateaus.figures.export import save_figure  # noqa: E402
+from plateaus.fingerprint import sha256  # noqa: E402
 from plateaus.store import StoreError  # noqa: E402
 
 CH, SC, EXP = "ch-test", "quick", "haar_distance"
@@ -170,9 +173,30 @@ def test_table_with_other_columns_is_stale():
     assert calls == [1]
 
 
-def test_cache_records_wall_time():
-    store.cached(CH, SC, EXP, PARAMS, table)
-    assert store.manifest(CH, SC)["experiments"][EXP]["wall_time_s"] >= 0
+def test_cache_records_the_time_compute_took(monkeypatch):
+    """wall_time_s is the clock's advance during compute(), to the microsecond."""
+    import time
+
+    now = [1000.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
+
+    def compute():
+        now[0] += 2.345678
+        return table()
+
+    store.cached(CH, SC, EXP, PARAMS, compute)
+    assert store.manifest(CH, SC)["experiments"][EXP]["wall_time_s"] == 2.345678
+
+
+def test_cache_records_real_compute_time():
+    import time
+
+    def slow():
+        time.sleep(0.2)
+        return table()
+
+    store.cached(CH, SC, EXP, PARAMS, slow)
+    assert 0.2 <= store.manifest(CH, SC)["experiments"][EXP]["wall_time_s"] < 5.0
 
 
 def test_cached_rejects_non_frame():
@@ -193,7 +217,7 @@ def test_tampered_table_is_refused_with_make_command(data_dir):
     message = str(info.value)
     assert str(path) in message
     assert entry["sha256"] in message
-    assert store._sha256(path.read_bytes()) in message
+    assert sha256(path.read_bytes()) in message
     assert f"make chapter NAME={CH} SCALE={SC} RECOMPUTE=1" in message
     assert isinstance(info.value, ValueError)
 
@@ -294,7 +318,7 @@ def test_save_figure_writes_both_formats_and_records_hashes(data_dir):
     store.save(CH, SC, EXP, table(), PARAMS, 0.0)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    paths = store.save_figure(fig, CH, SC, "fig-2", experiment=EXP)
+    paths = save_figure(fig, CH, SC, "fig-2", experiment=EXP)
     assert set(paths) == {"png", "svg"}
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in paths["svg"].read_bytes()
@@ -302,17 +326,17 @@ def test_save_figure_writes_both_formats_and_records_hashes(data_dir):
     assert record["name"] == "fig-2"
     for fmt in ("png", "svg"):
         assert data_dir / record[fmt] == paths[fmt]
-        assert record[f"{fmt}_sha256"] == store._sha256(paths[fmt].read_bytes())
+        assert record[f"{fmt}_sha256"] == sha256(paths[fmt].read_bytes())
 
     # saving again replaces the record, and an unchanged figure gives unchanged bytes
     svg = paths["svg"].read_bytes()
-    store.save_figure(fig, CH, SC, "fig-2", experiment=EXP)
+    save_figure(fig, CH, SC, "fig-2", experiment=EXP)
     assert len(store.manifest(CH, SC)["experiments"][EXP]["figures"]) == 1
     assert paths["svg"].read_bytes() == svg
     store.load(CH, SC, EXP)  # the table still verifies
 
     # without an experiment: recorded at the top level
-    store.save_figure(fig, CH, SC, "overview")
+    save_figure(fig, CH, SC, "overview")
     assert "overview" in store.manifest(CH, SC)["figures"]
     plt.close(fig)
 
@@ -320,7 +344,7 @@ def test_save_figure_writes_both_formats_and_records_hashes(data_dir):
 def test_save_figure_needs_saved_experiment(data_dir):
     fig = plt.figure()
     with pytest.raises(StoreError, match="save its table"):
-        store.save_figure(fig, CH, SC, "fig", experiment="nothing")
+        save_figure(fig, CH, SC, "fig", experiment="nothing")
     assert not (data_dir / CH / SC / "fig.png").exists()
     plt.close(fig)
 
@@ -356,7 +380,7 @@ def test_bad_scale_lists_allowed():
 
 def test_bad_figure_name_and_params():
     with pytest.raises(ValueError, match="name"):
-        store.save_figure(plt.figure(), CH, SC, "Fig 1")
+        save_figure(plt.figure(), CH, SC, "Fig 1")
     plt.close("all")
     with pytest.raises(ValueError, match=r"params\['x'\]"):
         store.save(CH, SC, EXP, table(), {"x": object()}, 0.0)
@@ -366,3 +390,143 @@ def test_bad_figure_name_and_params():
         store.save(CH, SC, EXP, table(), PARAMS, -1.0)
     with pytest.raises(ValueError, match="df"):
         store.save(CH, SC, EXP, np.zeros(3), PARAMS, 0.0)
+
+
+# --------------------------------------------------------------------------- the split modules
+
+
+@pytest.mark.parametrize(
+    "module, absent",
+    [
+        ("plateaus.store", "matplotlib"),
+        ("plateaus.store", "plateaus.figures"),
+        ("plateaus.store", "plateaus.runner"),
+        ("plateaus.figures.provenance", "plateaus.runner"),
+    ],
+)
+def test_imports_go_one_way(module, absent):
+    """A fresh interpreter importing ``module`` does not load ``absent``."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {module}; assert {absent!r} not in sys.modules, sorted(sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    "module, allowed",
+    [
+        ("atomic", set()),
+        ("fingerprint", set()),
+        ("paths", {"params"}),
+        ("store", {"atomic", "fingerprint", "paths", "figures.export"}),  # the last lazily
+    ],
+)
+def test_package_imports_of_the_store_modules(module, allowed):
+    """Which package modules each store module imports; none imports the package ``__init__``
+    (``from . import x``), which imports the store."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    path = Path(importlib.import_module(f"plateaus.{module}").__file__)
+    imported = {node.module for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.ImportFrom) and node.level > 0}
+    assert None not in imported  # `from . import x` runs plateaus/__init__.py
+    assert imported == allowed
+
+
+def test_old_names_still_work():
+    import plateaus
+    from plateaus import fingerprint, paths
+
+    assert plateaus.StoreError is store.StoreError is paths.StoreError
+    assert store.data_root is paths.data_root and store.canonical_json is fingerprint.canonical_json
+    assert store.SCALES == ("quick", "paper", "extended")
+    assert store.save_figure is save_figure  # until the chapters import it from figures.export
+    assert "save_figure" not in store.__all__
+
+
+def test_package_version_is_the_installed_one():
+    import plateaus
+    from plateaus import fingerprint
+
+    assert fingerprint.package_version() == plateaus.__version__ != "0+unknown"
+
+
+def test_canonical_json_is_compact_sorted_and_type_exact():
+    from plateaus.fingerprint import canonical_json
+
+    assert canonical_json({"b": (1, 2), "a": np.float64(0.5), 3: np.bool_(True)}) == \
+        '{"3":true,"a":0.5,"b":[1,2]}'
+    assert canonical_json({"x": 1}) != canonical_json({"x": 1.0})
+    with pytest.raises(ValueError, match=r"params\['k'\]\[1\]"):
+        canonical_json({"k": [0, {1, 2}]})
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    from plateaus.atomic import atomic_write
+
+    path = tmp_path / "deep" / "file.bin"
+    atomic_write(path, b"old")
+    atomic_write(path, b"new bytes")
+    assert path.read_bytes() == b"new bytes"
+    assert [p.name for p in path.parent.iterdir()] == ["file.bin"]
+
+
+def test_locked_excludes_a_second_process(tmp_path):
+    """While one process holds the lock, another's ``locked`` block waits for it."""
+    import subprocess
+    import sys
+    import time
+
+    from plateaus.atomic import locked
+
+    waiter = (
+        "import sys, time; from pathlib import Path; from plateaus.atomic import locked\n"
+        "with locked(Path(sys.argv[1])): print(time.monotonic(), flush=True)\n"
+    )
+    with locked(tmp_path):
+        proc = subprocess.Popen([sys.executable, "-c", waiter, str(tmp_path)],
+                                stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        assert proc.poll() is None  # still waiting for the lock
+        released = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and float(out) >= released
+
+
+def test_project_root_and_staging(tmp_path, monkeypatch):
+    from plateaus import paths, runner
+
+    assert runner.project_root is paths.project_root and runner.STAGING == paths.STAGING == "book"
+    (tmp_path / "chapters" / "x").mkdir(parents=True)
+    (tmp_path / "_toc.yml").write_text("root: book/intro\n")
+    assert paths.project_root(tmp_path / "chapters" / "x") == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path.parent)
+    with pytest.raises(FileNotFoundError, match="_toc.yml"):
+        paths.project_root()
+
+
+def test_record_figure_without_entry_is_refused():
+    with pytest.raises(StoreError, match="vanished"):
+        store.record_figure(CH, SC, EXP, {"name": "f", "png": "x.png"})
+    store.record_figure(CH, SC, None, {"name": "f", "png": "x.png"})
+    assert store.manifest(CH, SC)["figures"] == {"f": {"name": "f", "png": "x.png"}}
+
+
+def test_figures_do_not_import_the_runner():
+    """Imports go kernels -> models -> experiments -> figures -> runner, never back up, even
+    inside functions."""
+    import ast
+    from pathlib import Path
+
+    import plateaus.figures
+
+    for path in sorted(Path(plateaus.figures.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                assert "runner" not in name and "__main__" not in name, (path.name, name)

@@ -267,17 +267,102 @@ class TestChapterQuick:
         again = ty.trace_distances(params, recompute=True)
         pd.testing.assert_frame_equal(df, again)
 
-    def test_figures(self, tables):
+    def test_histograms_draw_each_models_sizes_and_the_haar_density(self, tables):
         import matplotlib.pyplot as plt
 
         from plateaus.figures import typicality as figures
 
-        _, df, scan = tables
+        _, df, _ = tables
+        fig = figures.histograms(df, bins=40, lo=10**-3.6, hi=0.5)
+        panels = [m for m, _ in figures.PANELS]
+        assert len(fig.axes) == 6 and not fig.axes[5].axison  # 5 panels, the 6th a legend note
+        edges = np.logspace(-3.6, np.log10(0.5), 41)
+        for ax, model in zip(fig.axes, panels):
+            assert ax.get_title() == dict(figures.PANELS)[model]
+            assert ax.get_xscale() == "log" and ax.get_xlabel() == r"$T(\rho_v, I/2)$"
+            sub = df[df.model == model]
+            sizes = sorted(sub["n_hidden"].unique())
+            assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"$n_h = {n}$" for n in sizes]
+            assert len(ax.patches) == 2 * len(sizes)  # a filled and an outlined histogram each
+            for n_h, step in zip(sizes, ax.patches[1::2]):
+                values = np.clip(sub.loc[sub.n_hidden == n_h, "trace_distance"], 10**-3.6, 0.5)
+                heights, _ = np.histogram(values, bins=edges, density=True)
+                heights *= np.diff(edges) / np.diff(np.log10(edges))  # density of log10 T
+                drawn, expected = step.get_xy()[:, 1], np.r_[0.0, heights]
+                gap = np.abs(drawn[:, None] - expected[None, :])
+                assert gap.min(axis=1).max() < 1e-9 and gap.min(axis=0).max() < 1e-9  # same heights
+            dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+            assert len(dashed) == len(sizes)
+            for n_h, line in zip(sizes, dashed):
+                x = line.get_xdata()
+                assert_allclose(line.get_ydata(), np.log(10) * x * haar.trace_distance_pdf(x, 2**int(n_h)))
+        plt.close(fig)
+
+    def test_scaling_draws_the_summary(self, tables):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import typicality as figures
+        from plateaus.figures.style import MODEL_LABELS
+
+        _, df, _ = tables
         s = ty.summary(df)
-        for fig in (figures.histograms(df), figures.scaling(s), figures.angle_scan(scan),
-                    figures.boltzmann_first_order(df)):
-            assert fig.axes
-            plt.close(fig)
+        fig = figures.scaling(s)
+        left, right = fig.axes
+        for ax in (left, right):
+            assert ax.get_xlabel() == r"registers $\log_2(D_v D_h)$" and ax.get_yscale() == "log"
+            bound = next(line for line in ax.get_lines() if line.get_label().startswith("bound"))
+            assert_allclose(bound.get_ydata(), 0.5 * np.sqrt(2 / 2.0 ** (bound.get_xdata() - 1)))
+        peaks = {line.get_label(): line for line in left.get_lines()}
+        means = {c.get_label(): c.lines[0] for c in right.containers}
+        for model in ("gue", "unitary", "unitary-random-order", "boltzmann"):
+            g = s[s.model == model]
+            assert_allclose(peaks[MODEL_LABELS[model]].get_xdata(), g["registers"])
+            assert_allclose(peaks[MODEL_LABELS[model]].get_ydata(), g["peak"])
+            assert_allclose(np.asarray(means[MODEL_LABELS[model]].get_ydata(), float), g["mean"])
+        haar_rows = s[s.model == "haar"]
+        assert_allclose(np.asarray(means[MODEL_LABELS["haar"]].get_ydata(), float), haar_rows["mean"])
+        plt.close(fig)
+
+    def test_angle_scan_draws_the_means_per_angle(self, tables):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import typicality as figures
+        from plateaus.figures.style import MODEL_LABELS
+
+        params, _, scan = tables
+        fig = figures.angle_scan(scan)
+        (ax,) = fig.axes
+        assert ax.get_title() == f"$n_h = {params['scan_n_hidden']}$ hidden qubits"
+        drawn = {c.get_label(): c.lines[0] for c in ax.containers}
+        assert len(drawn) == scan["model"].nunique() == 2
+        for model, g in scan.groupby("model"):
+            means = g.groupby("theta_high")["trace_distance"].mean()
+            assert_allclose(np.asarray(drawn[MODEL_LABELS[model]].get_xdata(), float), means.index)
+            assert_allclose(np.asarray(drawn[MODEL_LABELS[model]].get_ydata(), float), means.to_numpy())
+        lines = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+        assert_allclose(lines["Haar mean (exact)"], haar.trace_distance_mean(2 ** params["scan_n_hidden"]))
+        plt.close(fig)
+
+    def test_boltzmann_first_order_plots_every_instance(self, tables):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import typicality as figures
+
+        params, df, _ = tables
+        fig = figures.boltzmann_first_order(df)
+        (ax,) = fig.axes
+        sub = df[df.model == "boltzmann"]
+        assert [c.get_label() for c in ax.collections] == [f"$n_h = {n}$" for n in params["boltzmann_n_hidden"]]
+        for n_h, points in zip(params["boltzmann_n_hidden"], ax.collections):
+            g = sub[sub.n_hidden == n_h]
+            assert_allclose(points.get_offsets(), g[["first_order", "trace_distance"]].to_numpy())
+        plt.close(fig)
+
+    def test_mean_slopes(self, tables):
+        from plateaus.figures import typicality as figures
+
+        _, df, _ = tables
+        s = ty.summary(df)
         slopes = figures.mean_slopes(s)
         assert set(slopes.model) == set(df["model"]) | {"haar-exact"}
         assert (slopes.loc[slopes.model != "haar-exact", "points"] == 3).all()

@@ -21,22 +21,13 @@ from pathlib import Path
 import yaml
 
 from .params import SCALES
+from .paths import STAGING, project_root
 
-STAGING = "book"
 KERNEL = "python3"
 
 
 class ChapterError(RuntimeError):
     """A chapter failed to execute or left output a reader must not see."""
-
-
-def project_root(start: Path | None = None) -> Path:
-    """The directory holding ``_toc.yml`` at or above ``start`` (default: the cwd)."""
-    here = (start or Path.cwd()).resolve()
-    for path in (here, *here.parents):
-        if (path / "_toc.yml").is_file() and (path / "chapters").is_dir():
-            return path
-    raise FileNotFoundError(f"no book (a directory with _toc.yml and chapters/) at or above {here}")
 
 
 def chapters(root: Path | None = None) -> list[str]:

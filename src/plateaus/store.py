@@ -1,64 +1,47 @@
-r"""The data store: tidy tables plus a manifest, written atomically and checked by hash.
+r"""The table cache: tidy tables plus a manifest per ``<chapter>/<scale>``, checked by hash.
 
-Layout, below the data root (:func:`data_root`)::
-
-    <chapter>/<scale>/<experiment>.csv     one row per instance and size (tidy)
-    <chapter>/<scale>/<name>.png, .svg     figures drawn from those tables
-    <chapter>/<scale>/manifest.json        provenance of everything in the directory
-
-``manifest.json`` holds, under ``"experiments"``, one entry per experiment:
-
-``parameters``
-    the parameters of the run (canonical JSON: sorted keys, numpy values as plain numbers/lists);
-``seed``
-    ``parameters["seed"]`` (or ``None``);
-``package_version``, ``git``, ``libraries``
-    ``plateaus.__version__``; ``{"commit": ..., "dirty": ...}`` of the package's repository
-    (``"unknown"`` outside git, never an error); versions of python, numpy, scipy, pandas and
-    matplotlib;
-``wall_time_s``, ``date_utc``
-    seconds spent computing the table, and when the table was written (ISO 8601, UTC);
-``table``, ``sha256``, ``rows``, ``columns``
-    the table's path relative to the data root (POSIX), the sha256 of its bytes, its shape;
-``figures``
-    the figures saved for it: name, paths and sha256 of the PNG and the SVG.
-
-Writes are atomic: the bytes go to a temporary file in the same directory, are flushed to disk
-and then renamed over the target with :func:`os.replace`. The table is replaced first and the
-manifest second, so an interruption leaves either the old table with its old entry (still
-verified) or a new table whose hash the manifest does not hold yet, which :func:`load` refuses
-and :func:`cached` recomputes. A partial table is never visible under its final name.
-
-CSV output is deterministic: ``index=False``, ``"\n"`` line ends, floats as ``%.17g`` (exact
-round trip; :func:`load` parses floats exactly: the default of pandas >= 3,
-``float_precision="round_trip"`` before).
-
-Environment
------------
-``PLATEAUS_DATA``
-    the data root; defaults to ``<repo>/data``, where ``<repo>`` is the nearest directory
-    holding ``pyproject.toml`` at or above the current working directory.
+Layout below the data root (:func:`~plateaus.paths.data_root`): ``<chapter>/<scale>/`` holds
+``<experiment>.csv`` tables, their figures and ``manifest.json``. Each manifest entry records
+the parameters (:func:`~plateaus.fingerprint.canonical_json`), seed, package version, git commit,
+library versions, wall time, date, and the table's path, sha256 and shape, and the figures
+drawn from it (:func:`record_figure`). The table is written before the manifest, both
+atomically (:mod:`plateaus.atomic`), so a table whose hash the manifest lacks is refused by
+:func:`load` and recomputed by :func:`cached`. CSV is deterministic: ``index=False``, ``"\n"``
+line ends, floats as ``%.17g`` (exact round trip).
 """
 from __future__ import annotations
 
-import contextlib
-import datetime as _dt
-import hashlib
 import io
 import json
 import os
-import platform
-import re
-import subprocess
-import tempfile
 import time
 import warnings
-from importlib.metadata import PackageNotFoundError, version as _dist_version
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .atomic import atomic_write, locked
+from .fingerprint import (
+    canonical_json,
+    git_info,
+    library_versions,
+    normalise_params,
+    package_version,
+    sha256,
+    utc_now,
+)
+from .paths import (
+    SCALES,
+    StoreError,
+    chapter_dir,
+    check_name,
+    data_root,
+    recompute_command,
+    relative,
+    root_or_default,
+)
 
 __all__ = [
     "SCALES",
@@ -69,254 +52,32 @@ __all__ = [
     "load",
     "manifest",
     "provenance",
+    "record_figure",
+    "require_entry",
     "save",
-    "save_figure",
 ]
-
-SCALES = ("quick", "paper", "extended")
-"""The allowed values of ``scale``."""
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 FLOAT_FORMAT = "%.17g"
-FIGURE_DPI = 150
-_NAME_RE = re.compile(r"[a-z0-9_-]+")
-_LIBRARIES = ("numpy", "scipy", "pandas", "matplotlib")
-_PACKAGE_DIR = Path(__file__).resolve().parent
 _PANDAS_MAJOR = int(pd.__version__.split(".")[0])
 
 
-class StoreError(ValueError):
-    """A table that is missing, or whose bytes do not match the hash in its manifest."""
+def __getattr__(name: str):
+    """``store.save_figure``, for the chapters not yet moved to
+    :func:`plateaus.figures.export.save_figure`; imported on first use only."""
+    if name == "save_figure":
+        from .figures.export import save_figure
+
+        return save_figure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _check_name(parameter: str, value: Any) -> str:
-    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
-        raise ValueError(
-            f"{parameter} = {value!r} is not allowed; expected a non-empty string of "
-            "lowercase letters, digits, '-' and '_' (regex [a-z0-9_-]+)"
-        )
-    return value
-
-
-def _check_scale(value: Any) -> str:
-    if value not in SCALES:
-        raise ValueError(f"scale = {value!r} is not allowed; expected one of {', '.join(SCALES)}")
-    return value
-
-
-def _check_frame(df: Any) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    if df.shape[1] == 0:
-        raise ValueError("df has no columns; a table needs at least one column")
-    return df
-
-
-def _directory(chapter: str, scale: str, root: str | os.PathLike | None) -> Path:
-    _check_name("chapter", chapter)
-    _check_scale(scale)
-    return _root(root) / chapter / scale
-
-
-def _root(root: str | os.PathLike | None) -> Path:
-    return Path(root) if root is not None else data_root()
-
-
-def _make_command(chapter: str, scale: str) -> str:
-    return f"make chapter NAME={chapter} SCALE={scale} RECOMPUTE=1"
-
-
-# --------------------------------------------------------------------------- data root
-
-
-def data_root() -> Path:
-    """The directory that holds the data of every chapter.
-
-    Returns
-    -------
-    pathlib.Path
-        ``$PLATEAUS_DATA`` if that variable is set and non-empty; otherwise ``<repo>/data``,
-        where ``<repo>`` is the nearest directory holding ``pyproject.toml`` at or above the
-        current working directory (the book's repository when run from any of its folders).
-
-    Raises
-    ------
-    StoreError
-        If the variable is unset and no ``pyproject.toml`` is found above the working directory.
-    """
-    env = os.environ.get("PLATEAUS_DATA", "").strip()
-    if env:
-        return Path(env).expanduser()
-    cwd = Path.cwd().resolve()
-    for folder in (cwd, *cwd.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder / "data"
-    raise StoreError(
-        f"cannot find the data directory: no pyproject.toml at or above {cwd}; "
-        "run from inside the book's repository or set PLATEAUS_DATA=/path/to/data"
-    )
-
-
-# --------------------------------------------------------------------------- canonical JSON
-
-
-def _normalise(value: Any, where: str) -> Any:
-    """Plain JSON types from numpy scalars/arrays, tuples and paths; sorted string keys."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, np.ndarray):
-        return [_normalise(v, f"{where}[{i}]") for i, v in enumerate(value.tolist())]
-    if isinstance(value, (list, tuple)):
-        return [_normalise(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            if isinstance(key, (np.integer, np.str_)):
-                key = key.item()
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise ValueError(
-                    f"params{where}: key {key!r} is not allowed; expected str or int keys"
-                )
-            out[str(key)] = _normalise(item, f"{where}[{key!r}]")
-        return dict(sorted(out.items()))
-    raise ValueError(
-        f"params{where} = {value!r} ({type(value).__name__}) is not allowed; expected JSON "
-        "values: None, bool, int, float, str, lists/tuples/numpy arrays and dicts of these"
-    )
-
-
-def _normalise_params(params: Any) -> dict:
-    if not isinstance(params, Mapping):
-        raise ValueError(f"params must be a dict, got {type(params).__name__}")
-    return _normalise(params, "")
-
-
-def canonical_json(params: Mapping) -> str:
-    """The canonical JSON text of a parameter dict, used to compare runs.
-
-    Parameters
-    ----------
-    params : dict
-        JSON-like values; numpy scalars and arrays, and tuples, are turned into plain
-        numbers and lists, keys are sorted.
-
-    Returns
-    -------
-    str
-        Compact JSON (``sort_keys=True``, no spaces). Two parameter sets are the same run
-        exactly when these strings are equal (``1`` and ``1.0`` differ).
-    """
-    return json.dumps(_normalise_params(params), sort_keys=True, separators=(",", ":"))
-
-
-# --------------------------------------------------------------------------- provenance
-
-
-def _git_info() -> dict:
-    """Commit and dirty flag of the repository holding the package; "unknown" outside git."""
-    unknown = {"commit": "unknown", "dirty": None}
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(_PACKAGE_DIR), *args],
-            capture_output=True, text=True, timeout=20, check=True,
-        ).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-    except (OSError, subprocess.SubprocessError):
-        return unknown
-    try:
-        # Only source changes count: the data directory changes during every run.
-        status = git(
-            "status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)data"
-        )
-        dirty = bool(status)
-    except (OSError, subprocess.SubprocessError):
-        dirty = None
-    return {"commit": commit or "unknown", "dirty": dirty}
-
-
-def _library_versions() -> dict:
-    versions = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = _dist_version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def _package_version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def _utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-# --------------------------------------------------------------------------- atomic writes
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _locked(directory: Path):
-    """An exclusive lock on ``directory`` (POSIX flock) around a manifest read-modify-write."""
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - cannot open directories here
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:  # pragma: no cover - file system without flock
-            pass
-        yield
-    finally:
-        os.close(fd)
+# --------------------------------------------------------------------------- manifests
 
 
 def _read_manifest(directory: Path, chapter: str, scale: str) -> dict:
+    """The manifest in ``directory`` (an empty one if there is none)."""
     path = directory / MANIFEST_NAME
     if not path.exists():
         return {"format": MANIFEST_FORMAT, "chapter": chapter, "scale": scale,
@@ -326,7 +87,7 @@ def _read_manifest(directory: Path, chapter: str, scale: str) -> dict:
     except json.JSONDecodeError as exc:
         raise StoreError(
             f"{path} is not valid JSON ({exc}); restore it from git or recompute with "
-            f"`{_make_command(chapter, scale)}`"
+            f"`{recompute_command(chapter, scale)}`"
         ) from exc
     data.setdefault("experiments", {})
     data.setdefault("figures", {})
@@ -334,26 +95,34 @@ def _read_manifest(directory: Path, chapter: str, scale: str) -> dict:
 
 
 def _write_manifest(directory: Path, data: dict) -> None:
+    """Write ``data`` as the manifest of ``directory`` (sorted, indented JSON), atomically."""
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _atomic_write(directory / MANIFEST_NAME, text.encode("utf-8"))
+    atomic_write(directory / MANIFEST_NAME, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- tables
 
 
+def _check_frame(df: Any) -> pd.DataFrame:
+    """``df`` if it is a DataFrame with at least one column, else ValueError."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    if df.shape[1] == 0:
+        raise ValueError("df has no columns; a table needs at least one column")
+    return df
+
+
 def _to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The deterministic CSV bytes of ``df``."""
     text = df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return text.encode("utf-8")
 
 
 def _from_csv_bytes(data: bytes) -> pd.DataFrame:
+    """The table in CSV bytes, floats parsed exactly."""
     # pandas >= 3 parses floats exactly by default (and deprecates float_precision).
     options = {} if _PANDAS_MAJOR >= 3 else {"float_precision": "round_trip"}
     return pd.read_csv(io.BytesIO(data), **options)
-
-
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def save(
@@ -387,45 +156,46 @@ def save(
     dict
         The manifest entry written for this experiment.
     """
-    directory = _directory(chapter, scale, root)
-    _check_name("experiment", experiment)
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
     _check_frame(df)
-    parameters = _normalise_params(params)
+    parameters = normalise_params(params)
     if isinstance(wall_time, bool) or not isinstance(wall_time, (int, float, np.floating, np.integer)) \
             or not np.isfinite(wall_time) or wall_time < 0:
         raise ValueError(f"wall_time = {wall_time!r} is not allowed; expected seconds, a finite number >= 0")
 
     data = _to_csv_bytes(df)
-    base = _root(root)
+    base = root_or_default(root)
     path = directory / f"{experiment}.csv"
     entry = {
         "experiment": experiment,
         "parameters": parameters,
         "seed": parameters.get("seed"),
-        "package_version": _package_version(),
-        "git": _git_info(),
-        "libraries": _library_versions(),
+        "package_version": package_version(),
+        "git": git_info(),
+        "libraries": library_versions(),
         "wall_time_s": round(float(wall_time), 6),
-        "date_utc": _utc_now(),
-        "table": _relative(path, base),
-        "sha256": _sha256(data),
+        "date_utc": utc_now(),
+        "table": relative(path, base),
+        "sha256": sha256(data),
         "rows": int(df.shape[0]),
         "columns": [str(c) for c in df.columns],
         "figures": [],
     }
-    with _locked(directory):
+    with locked(directory):
         current = _read_manifest(directory, chapter, scale)  # fail early on a broken manifest
-        _atomic_write(path, data)  # 1. the table (old entry no longer matches: refused)
+        atomic_write(path, data)  # 1. the table (old entry no longer matches: refused)
         current["experiments"][experiment] = entry
         _write_manifest(directory, current)  # 2. the manifest (new table now verifies)
     return entry
 
 
 def _verified_bytes(chapter: str, scale: str, experiment: str, root) -> tuple[bytes, dict]:
-    directory = _directory(chapter, scale, root)
-    _check_name("experiment", experiment)
+    """The bytes of a table and its manifest entry, after checking the hash."""
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
     path = directory / f"{experiment}.csv"
-    command = _make_command(chapter, scale)
+    command = recompute_command(chapter, scale)
     entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
     if not path.exists():
         raise StoreError(f"no table {path}; compute it with `{command}`")
@@ -435,7 +205,7 @@ def _verified_bytes(chapter: str, scale: str, experiment: str, root) -> tuple[by
             f"checked; refusing to use it. Recompute it with `{command}`"
         )
     data = path.read_bytes()
-    actual = _sha256(data)
+    actual = sha256(data)
     if actual != entry.get("sha256"):
         raise StoreError(
             f"{path} does not match its manifest: sha256 {actual} on disk, "
@@ -512,8 +282,8 @@ def cached(
         The table as stored: on a miss, the computed table read back from the exact bytes
         written, so a hit and a miss return identical frames.
     """
-    directory = _directory(chapter, scale, root)
-    _check_name("experiment", experiment)
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
     key = canonical_json(params)
     if not callable(compute):
         raise ValueError(f"compute = {compute!r} is not allowed; expected a callable returning a DataFrame")
@@ -542,82 +312,68 @@ def cached(
 # --------------------------------------------------------------------------- figures
 
 
-def save_figure(
-    fig,
+def require_entry(
+    chapter: str, scale: str, experiment: str, root: str | os.PathLike | None = None
+) -> dict:
+    """The manifest entry of ``experiment``, which must exist before its figures are saved.
+
+    Raises
+    ------
+    StoreError
+        If the experiment has no manifest entry.
+    """
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
+    entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
+    if entry is None:
+        raise StoreError(
+            f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; "
+            "save its table before its figures"
+        )
+    return entry
+
+
+def record_figure(
     chapter: str,
     scale: str,
-    name: str,
-    experiment: str | None = None,
+    experiment: str | None,
+    record: Mapping[str, Any],
     root: str | os.PathLike | None = None,
-) -> dict:
-    """Save a figure as ``<name>.png`` (150 dpi) and ``<name>.svg`` beside the data.
-
-    Both files are written atomically. The SVG carries no date and fixed element ids, so an
-    unchanged figure gives unchanged bytes.
+) -> None:
+    """Record a saved figure in the manifest, replacing a record of the same name.
 
     Parameters
     ----------
-    fig : matplotlib.figure.Figure
-        The figure.
     chapter, scale : str
         The data directory ``<root>/<chapter>/<scale>``.
-    name : str
-        File stem, matching ``[a-z0-9_-]+``.
-    experiment : str, optional
-        The experiment whose table the figure draws; the figure (paths and sha256 of both
-        files) is recorded in that manifest entry, which must exist. Without it the figure is
-        recorded under the manifest's top-level ``"figures"``.
+    experiment : str or None
+        The experiment whose entry lists the figure (its ``"figures"``, sorted by name); with
+        ``None``, the manifest's top-level ``"figures"``.
+    record : dict
+        ``{"name", "png", "png_sha256", "svg", "svg_sha256"}``, paths relative to the root.
     root : path-like, optional
         The data root; default :func:`data_root`.
 
-    Returns
-    -------
-    dict
-        ``{"png": Path, "svg": Path}``.
+    Raises
+    ------
+    StoreError
+        If ``experiment`` has no manifest entry.
     """
-    import matplotlib
-
-    directory = _directory(chapter, scale, root)
-    _check_name("name", name)
+    directory = chapter_dir(chapter, scale, root)
     if experiment is not None:
-        _check_name("experiment", experiment)
-        entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
-        if entry is None:
-            raise StoreError(
-                f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; "
-                "save its table before its figures"
-            )
-    if not hasattr(fig, "savefig"):
-        raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-
-    base = _root(root)
-    paths, record = {}, {"name": name}
-    with matplotlib.rc_context({"svg.hashsalt": f"plateaus-{name}"}):
-        for fmt, options in (
-            ("png", {"dpi": FIGURE_DPI, "metadata": {"Software": None}}),
-            ("svg", {"metadata": {"Date": None}}),
-        ):
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, **options)
-            data = buffer.getvalue()
-            path = directory / f"{name}.{fmt}"
-            _atomic_write(path, data)
-            paths[fmt] = path
-            record[fmt] = _relative(path, base)
-            record[f"{fmt}_sha256"] = _sha256(data)
-
-    with _locked(directory):
+        check_name("experiment", experiment)
+    record = dict(record)
+    with locked(directory):
         current = _read_manifest(directory, chapter, scale)
         if experiment is not None:
             entry = current["experiments"].get(experiment)
             if entry is None:  # removed meanwhile
                 raise StoreError(f"experiment {experiment!r} vanished from {directory / MANIFEST_NAME}")
-            figures = [f for f in entry.get("figures", []) if f.get("name") != name]
+            figures = [f for f in entry.get("figures", []) if f.get("name") != record["name"]]
             entry["figures"] = sorted(figures + [record], key=lambda f: f["name"])
         else:
-            current["figures"][name] = record
+            current["figures"][record["name"]] = record
         _write_manifest(directory, current)
-    return paths
 
 
 # --------------------------------------------------------------------------- reading
@@ -632,7 +388,7 @@ def manifest(chapter: str, scale: str, root: str | os.PathLike | None = None) ->
         ``{"format", "chapter", "scale", "experiments": {name: entry}, "figures": {...}}``;
         with empty ``experiments`` if nothing was saved yet.
     """
-    return _read_manifest(_directory(chapter, scale, root), chapter, scale)
+    return _read_manifest(chapter_dir(chapter, scale, root), chapter, scale)
 
 
 def provenance(
@@ -651,13 +407,13 @@ def provenance(
     StoreError
         If the experiment has no manifest entry.
     """
-    directory = _directory(chapter, scale, root)
-    _check_name("experiment", experiment)
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
     entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
     if entry is None:
         raise StoreError(
             f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; "
-            f"compute it with `{_make_command(chapter, scale)}`"
+            f"compute it with `{recompute_command(chapter, scale)}`"
         )
     git = entry.get("git", {})
     commit = str(git.get("commit", "unknown"))

@@ -8,8 +8,8 @@ warning, so an error).
 
 Links are written relative to the staged page. The runner executes a chapter with the working
 directory at the book's root and writes it to ``<root>/book/<name>.ipynb``
-(:data:`plateaus.runner.STAGING`), so a file ``F`` is linked as ``relpath(F, <root>/book)``; the
-data root is :func:`plateaus.store.data_root` (``$PLATEAUS_DATA`` in a run), wherever it is.
+(:data:`plateaus.paths.STAGING`), so a file ``F`` is linked as ``relpath(F, <root>/book)``; the
+data root is :func:`plateaus.paths.data_root` (``$PLATEAUS_DATA`` in a run), wherever it is.
 
 Use, in a chapter (both cells ``remove-input``)::
 
@@ -26,16 +26,15 @@ from pathlib import Path
 from IPython.display import Markdown
 
 from .. import store
+from ..paths import SCALES, STAGING, check_name, check_scale, data_root, project_root
 
 __all__ = ["provenance_note", "rerun_note"]
 
-SCALE_CHOICES = "|".join(store.SCALES)
+SCALE_CHOICES = "|".join(SCALES)
 
 
 def _book_root() -> Path:
     """The book's root (holding ``_toc.yml`` and ``chapters/``) at or above the cwd, else the cwd."""
-    from ..runner import project_root
-
     try:
         return project_root()
     except FileNotFoundError:
@@ -44,8 +43,6 @@ def _book_root() -> Path:
 
 def _link_target(path: Path) -> str:
     """``path`` relative to the staged page's folder ``<root>/book``, with forward slashes."""
-    from ..runner import STAGING
-
     return Path(os.path.relpath(Path(path).resolve(), _book_root() / STAGING)).as_posix()
 
 
@@ -93,7 +90,8 @@ def provenance_note(chapter: str, scale: str, experiment: str, figure: str | Non
         Which table: ``<data root>/<chapter>/<scale>/<experiment>.csv``.
     figure : str, optional
         The name under which the figure was saved with
-        ``store.save_figure(fig, chapter, scale, figure, experiment=experiment)``.
+        ``save_figure(fig, chapter, scale, figure, experiment=experiment)``
+        (:func:`plateaus.figures.export.save_figure`).
 
     Returns
     -------
@@ -109,15 +107,15 @@ def provenance_note(chapter: str, scale: str, experiment: str, figure: str | Non
     plateaus.store.StoreError
         If the experiment has no manifest entry, or its table is missing or fails its hash.
     """
-    store._check_name("experiment", experiment)
+    check_name("experiment", experiment)
     if figure is not None:
-        store._check_name("figure", figure)
+        check_name("figure", figure)
     entry = store.manifest(chapter, scale)["experiments"].get(experiment)
     if entry is None:
         # provenance() raises the store's own message, which names the make command.
         store.provenance(chapter, scale, experiment)
     store.load(chapter, scale, experiment)  # the hash on disk must match the manifest
-    root = store.data_root()
+    root = data_root()
     table = root / entry["table"]
     parts = [
         f"Data {_download(table)} ({entry.get('rows')} rows, sha256 `{str(entry.get('sha256'))[:12]}`)"
@@ -127,8 +125,8 @@ def provenance_note(chapter: str, scale: str, experiment: str, figure: str | Non
         if figure not in saved:
             raise ValueError(
                 f"figure = {figure!r} is not allowed; experiment {experiment!r} of {chapter}/{scale} "
-                f"has the figures {sorted(saved) or 'none'} (save it with store.save_figure(..., "
-                f"experiment={experiment!r}) first)"
+                f"has the figures {sorted(saved) or 'none'} (save it with "
+                f"plateaus.figures.export.save_figure(..., experiment={experiment!r}) first)"
             )
         record = saved[figure]
         files = [_download(root / record[fmt], fmt.upper()) for fmt in ("svg", "png") if record.get(fmt)]
@@ -166,9 +164,9 @@ def rerun_note(chapter: str, scale: str | None = None) -> Markdown:
     ValueError
         If ``chapter`` is not a chapter of the book, or ``scale`` is not a scale.
     """
-    store._check_name("chapter", chapter)
+    check_name("chapter", chapter)
     if scale is not None:
-        store._check_scale(scale)
+        check_scale(scale)
     root = _book_root()
     source = root / "chapters" / f"{chapter}.md"
     if not source.is_file():
