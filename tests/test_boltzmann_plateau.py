@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from scipy.linalg import expm
 
 from plateaus.experiments import boltzmann_plateau as bp
-from plateaus.models import BoltzmannMachine
+from plateaus.models import BoltzmannMachine, sample_couplings
 from plateaus.objectives import Fidelity, Observable
 from plateaus.terms import pauli_matrix, two_local_terms
 
@@ -42,11 +42,8 @@ def half_trace_norm(X):
 
 
 def couplings(n, size, seed):
-    rng = np.random.default_rng(seed)
     labels = two_local_terms(n)
-    J = rng.normal(0.0, 1.0, (size, len(labels)))
-    J[:, : 3 * n] *= 0.1
-    return J, labels
+    return sample_couplings(labels, size, seed, onsite_var=0.01, offsite_var=1.0), labels
 
 
 @pytest.fixture(scope="module")
@@ -60,26 +57,13 @@ def instance():
 
 
 class TestTermClasses:
-    @pytest.mark.parametrize("n_v, n_h", [(3, 1), (3, 2), (2, 3), (1, 1)])
-    def test_counts(self, n_v, n_h):
-        classes = bp.term_classes(two_local_terms(n_v + n_h), n_v)
-        pairs = lambda m: m * (m - 1) // 2  # noqa: E731
-        assert (classes == "visible").sum() == 3 * n_v + 9 * pairs(n_v)
-        assert (classes == "hidden").sum() == 3 * n_h + 9 * pairs(n_h)
-        assert (classes == "across").sum() == 9 * n_v * n_h
+    """The classification is tested in test_core.py; here, that the chapter uses it."""
 
-    def test_examples(self):
-        assert list(bp.term_classes(["XIII", "IIIZ", "XIIZ", "IIII"], 3)) == [
-            "visible", "hidden", "across", "visible"]
+    def test_the_chapter_uses_the_one_classification(self):
+        from plateaus import terms
 
-    @pytest.mark.parametrize("n_visible", [0, 5, 2.0, True])
-    def test_bad_n_visible(self, n_visible):
-        with pytest.raises(ValueError, match="n_visible"):
-            bp.term_classes(two_local_terms(4), n_visible)
-
-    def test_bad_labels(self):
-        with pytest.raises(ValueError, match="labels"):
-            bp.term_classes("XIII", 3)
+        assert bp.term_classes is terms.term_classes
+        assert bp.TERM_CLASSES == terms.TERM_CLASSES
 
 
 # --------------------------------------------------------------------------- the norm

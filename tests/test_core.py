@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from scipy.stats import unitary_group
 
 import plateaus as pl
-from plateaus.terms import pauli_string
+from plateaus.terms import TERM_CLASSES, pauli_string, term_classes
 from conftest import random_density_matrix
 
 
@@ -42,6 +42,86 @@ class TestTwoLocalTerms:
     def test_bad_n(self, bad):
         with pytest.raises(ValueError, match="n must be a positive integer"):
             pl.two_local_terms(bad)
+
+
+class TestTermClasses:
+    """The one classification of terms by the visible/hidden cut (both plateau chapters)."""
+
+    def test_hand_checked_one_visible_two_hidden(self):
+        # n_v = 1, n = 3: the 3 on-site terms of qubit 0 are visible; the 9 + 9 pairs (0, 1),
+        # (0, 2) are across; the 3 + 3 on-site terms of qubits 1, 2 and the 9 of the pair
+        # (1, 2) are hidden: 3 + 18 + 15 = 36 terms.
+        labels = pl.two_local_terms(3)
+        classes = term_classes(labels, 1)
+        assert [int((classes == c).sum()) for c in TERM_CLASSES] == [3, 18, 15]
+        assert list(classes[:9]) == ["visible"] * 3 + ["hidden"] * 6
+        assert list(classes[9:27]) == ["across"] * 18
+        assert list(classes[27:]) == ["hidden"] * 9
+        assert list(term_classes(["XII", "IYI", "XIZ", "IZZ"], 1)) == ["visible", "hidden", "across", "hidden"]
+
+    @pytest.mark.parametrize("n_v, n_h", [(1, 1), (3, 1), (3, 4), (2, 5), (4, 0)])
+    def test_counts(self, n_v, n_h):
+        classes = term_classes(pl.two_local_terms(n_v + n_h), n_v)
+        count = lambda m: 3 * m + 9 * m * (m - 1) // 2  # noqa: E731
+        assert (classes == "visible").sum() == count(n_v)
+        assert (classes == "hidden").sum() == count(n_h)
+        assert (classes == "across").sum() == 9 * n_v * n_h
+
+    @pytest.mark.parametrize("n", [2, 3, 5, 6])
+    def test_against_the_support(self, rng, n):
+        """Oracle: the set of qubits a label acts on, against the set of visible qubits."""
+        labels = ["".join(rng.choice(list("IXYZ"), n)) for _ in range(200)]
+        labels = [label for label in labels if set(label) != {"I"}]
+        for n_visible in range(1, n + 1):
+            visible = set(range(n_visible))
+            expected = []
+            for label in labels:
+                support = {q for q, a in enumerate(label) if a != "I"}
+                expected.append("visible" if support <= visible
+                                else "hidden" if not support & visible else "across")
+            assert list(term_classes(labels, n_visible)) == expected
+
+    def test_vocabulary(self):
+        assert TERM_CLASSES == ("visible", "across", "hidden")
+        classes = term_classes(pl.two_local_terms(4), 2)
+        assert classes.shape == (len(pl.two_local_terms(4)),) and set(classes) == set(TERM_CLASSES)
+
+    def test_identity_has_no_class(self):
+        with pytest.raises(ValueError, match="identity"):
+            term_classes(("XI", "II"), 1)
+
+    @pytest.mark.parametrize("n_visible", [0, 5, 2.0, True])
+    def test_bad_n_visible(self, n_visible):
+        with pytest.raises(ValueError, match="n_visible"):
+            term_classes(pl.two_local_terms(4), n_visible)
+
+    @pytest.mark.parametrize("bad", ["XIII", [], ["XI", "XYZ"], ["XA"]])
+    def test_bad_labels(self, bad):
+        with pytest.raises(ValueError, match="label"):
+            term_classes(bad, 1)
+
+
+class TestPageCurve:
+    """``haar.page_curve``: the one table of Page's entropy, from ``haar.page_entropy``."""
+
+    def test_rows_are_page_entropy(self):
+        from plateaus import haar
+        from plateaus.experiments import escaping
+
+        curve = haar.page_curve(3, [1, 2, 5])
+        assert curve["n_hidden"].tolist() == [1, 2, 5]
+        assert curve["entropy"].tolist() == [haar.page_entropy(8, 2**h) for h in (1, 2, 5)]
+        # no visible qubit: nothing to be entangled; n_v = n_h = 1: 1/3 + 1/4 - 1/4 = 1/3 nats
+        assert haar.page_curve(0, [3])["entropy"].iloc[0] == 0.0
+        assert_allclose(haar.page_curve(1, [1])["entropy"].iloc[0], 1 / 3, rtol=1e-14)
+        assert escaping.page_curve is haar.page_curve
+
+    @pytest.mark.parametrize("n_visible, n_hidden", [(1.5, [1]), (1, [2.5]), (-1, [1]), (1, [True])])
+    def test_bad_sizes(self, n_visible, n_hidden):
+        from plateaus import haar
+
+        with pytest.raises(ValueError, match="integer"):
+            haar.page_curve(n_visible, n_hidden)
 
 
 class TestPauliStrings:

@@ -193,14 +193,14 @@ class TestIdentityBlock:
 
 class TestBoltzmannInitialisations:
     def test_typical_are_the_boltzmann_plateau_draws_and_weak_rescales_them(self):
-        from plateaus.experiments.ensembles import couplings
+        from plateaus.models import sample_couplings
         from plateaus.parallel import spawn_seeds
 
         seeds = spawn_seeds([1, 2], 3)
         inits = escaping.boltzmann_initialisations(2, 1, seeds, onsite_var=0.01, offsite_var=1.0,
                                                    weak_onsite_var=1.0, weak_offsite_var=0.01)
         qbm, J = inits["typical"]
-        raw = np.stack([couplings(np.random.default_rng(s), 3, 0.01, 1.0) for s in seeds])
+        raw = np.stack([sample_couplings(3, 1, np.random.default_rng(s), 0.01, 1.0)[0] for s in seeds])
         assert_allclose(J, qbm.normalise(raw), rtol=1e-12)
         _, Jw = inits["weak-coupling"]
         norms = np.abs(np.linalg.eigvalsh(qbm.hamiltonian(Jw))).max(axis=1)

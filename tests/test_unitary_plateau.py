@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from scipy.linalg import expm
 from scipy.stats import unitary_group
 
 from plateaus.experiments import unitary_plateau as ex
@@ -15,7 +14,7 @@ from plateaus.models import UnitaryQNN
 from plateaus.objectives import Fidelity, Observable
 from plateaus.params import chapter_params
 from plateaus.parallel import spawn_seeds
-from plateaus.terms import hamiltonian_matrix, pauli_matrix, two_local_terms
+from plateaus.terms import pauli_matrix, two_local_terms
 
 
 @pytest.fixture(scope="module")
@@ -47,21 +46,13 @@ def _random_state(dim, rank, rng):
 
 
 class TestThermalTarget:
-    def test_is_the_gibbs_state_of_the_sampled_hamiltonian(self, target):
-        from plateaus.models import sample_couplings
+    """The function itself is tested in test_models.py; here, that the chapter uses it."""
 
-        rng = np.random.default_rng([2021, 0, 0])
-        J = sample_couplings(3, 1, rng, onsite_var=0.01, offsite_var=1.0)[0]
-        h = hamiltonian_matrix(J, two_local_terms(3))
-        expected = expm(-h) / np.trace(expm(-h)).real
-        assert_allclose(target, expected, atol=1e-12)
+    def test_is_the_one_of_the_models_module(self, target):
+        from plateaus import models
 
-    def test_is_a_density_matrix_and_draws_differ(self, target):
-        assert_allclose(np.trace(target).real, 1.0, atol=1e-13)
-        assert np.linalg.eigvalsh(target).min() > 0
-        other = ex.thermal_target(2021, 3, 0.01, 1.0, draw=1)
-        assert np.abs(other - target).max() > 1e-2
-        assert_allclose(ex.thermal_target(2021, 3, 0.01, 1.0), target, atol=0)
+        assert ex.thermal_target is models.thermal_target
+        assert_allclose(target, models.thermal_target(2021, 3, 0.01, 1.0, draw=0), atol=0)
 
 
 class TestRootFidelity:
@@ -96,18 +87,25 @@ class TestRootFidelity:
 
 
 class TestTermClasses:
-    @pytest.mark.parametrize("n_visible, n_hidden", [(1, 1), (3, 1), (3, 4), (2, 5)])
-    def test_counts(self, n_visible, n_hidden):
-        n = n_visible + n_hidden
-        classes = ex.term_classes(two_local_terms(n), n_visible)
-        count = lambda m: 3 * m + 9 * m * (m - 1) // 2  # noqa: E731
-        assert (classes == "visible").sum() == count(n_visible)
-        assert (classes == "hidden").sum() == count(n_hidden)
-        assert (classes == "cut").sum() == 9 * n_visible * n_hidden
+    """The classification is tested in test_core.py; here, its names at the table boundary."""
 
-    def test_identity_has_no_class(self):
-        with pytest.raises(ValueError, match="identity"):
-            ex.term_classes(("XI", "II"), 1)
+    def test_the_chapter_uses_the_one_classification(self):
+        from plateaus import terms
+
+        assert ex.term_classes is terms.term_classes
+        assert ex.CLASSES == terms.TERM_CLASSES == ("visible", "across", "hidden")
+
+    def test_stored_table_keeps_its_class_names(self):
+        """The committed tables name the class ``across`` ``cut``; only the store sees that."""
+        s = ex.gradient_summary(np.array([[0.1, 0.5, 0.2]]), np.array(["visible", "across", "hidden"]))
+        df = pd.DataFrame({c: [0] for c in ex.GRADIENT_COLUMNS}).assign(
+            **{k: v for k, v in s.items() if k in ex.GRADIENT_COLUMNS})
+        stored = ex._to_table(df)
+        assert tuple(stored.columns) == ex.STORED_GRADIENT_COLUMNS
+        assert {"rms_cut", "inf_cut"} <= set(stored.columns) and "inf_across" not in stored.columns
+        assert list(stored["max_class"]) == ["cut"]
+        back = ex._from_table(stored)
+        pd.testing.assert_frame_equal(back, df)
 
 
 class TestGradientSummary:
@@ -170,6 +168,13 @@ class TestGradientsTable:
         assert df.groupby(["model", "objective", "n_hidden"]).size().eq(p["instances"]).all()
         assert set(df["max_class"]) <= set(ex.CLASSES)
         assert tuple(df.columns) == ex.GRADIENT_COLUMNS
+        # on disk the class ``across`` keeps the committed tables' name ``cut``
+        from plateaus import store
+
+        stored, _ = store.load(ex.CHAPTER, "quick", ex.EXPERIMENT)
+        assert tuple(stored.columns) == ex.STORED_GRADIENT_COLUMNS
+        assert set(stored["max_class"]) <= {"visible", "cut", "hidden"}
+        assert_allclose(stored["inf_cut"], df["inf_across"], rtol=0)
         assert ((df["max_position"] >= 0) & (df["max_position"] <= 1)).all()
         n_v = p["n_visible"]
         assert (df["entropy_v"] >= 0).all() and (df["entropy_v"] <= n_v * np.log(2) + 1e-12).all()

@@ -52,6 +52,7 @@ __all__ = [
     "trace_distance_std",
     "trace_distance_mode",
     "page_entropy",
+    "page_curve",
 ]
 
 
@@ -193,3 +194,20 @@ def page_entropy(d_visible: int, d_hidden: int) -> float:
     m, n = int(min(dv, dh)), int(max(dv, dh))
     # sum_{k=n+1}^{mn} 1/k = digamma(mn + 1) - digamma(n + 1), exact to round-off
     return float(special.digamma(m * n + 1.0) - special.digamma(n + 1.0) - (m - 1) / (2.0 * n))
+
+
+def page_curve(n_visible: int, n_hidden):
+    r""":func:`page_entropy` (nats) of :math:`n_v` visible qubits for each hidden size.
+
+    Returns a :class:`pandas.DataFrame` with columns ``n_hidden`` and ``entropy``, one row per
+    entry of ``n_hidden`` (qubits, not dimensions): :math:`\mathbb E\,S(\rho_v)` for
+    :math:`D_v = 2^{n_v}`, :math:`D_h = 2^{n_h}`.
+    """
+    import pandas as pd
+
+    sizes = list(np.atleast_1d(n_hidden))
+    for n in [n_visible, *sizes]:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral) or n < 0:
+            raise ValueError(f"page_curve takes integer numbers of qubits, got {n!r}")
+    return pd.DataFrame({"n_hidden": [int(h) for h in sizes],
+                         "entropy": [page_entropy(2**int(n_visible), 2**int(h)) for h in sizes]})

@@ -342,8 +342,8 @@ class UnitaryQNN(_Register):
 # quantum Boltzmann machine
 
 
-def _onsite_mask(terms: tuple[str, ...]) -> np.ndarray:
-    """True for terms acting on one qubit (the on-site terms of Eq. (11))."""
+def onsite_mask(terms) -> np.ndarray:
+    """True for the terms acting on one qubit (the on-site terms of Eq. (11)), ``(K,)``."""
     return np.array([sum(letter != "I" for letter in label) == 1 for label in terms])
 
 
@@ -355,6 +355,14 @@ def sample_couplings(
     Section VI, Figs. 3(b), 3(c), 4(c): on-site :math:`J_i^a \sim N(0, 0.01)` and off-site
     :math:`J_{ij}^{ab} \sim N(0, 1)`, the second argument being the **variance**. Terms acting
     on one qubit are on-site; all others (two or more qubits) are off-site.
+
+    This is the book's one sampler of these coefficients: every experiment draws its couplings
+    here. The draws are standard normals in row-major order (instance by instance, each in the
+    order of ``terms``), each times its term's standard deviation. So one generator gives the
+    same rows whether they are drawn at once (``size = B``) or one row at a time (``size = 1``,
+    ``B`` calls); the experiments draw one row per instance, each from the instance's own seed
+    (:func:`plateaus.parallel.map_instances`), which is not the same as ``size = B`` rows from
+    the parent seed.
 
     Parameters
     ----------
@@ -375,7 +383,7 @@ def sample_couplings(
     for name, var in (("onsite_var", onsite_var), ("offsite_var", offsite_var)):
         if not (_is_real_number(var) and var >= 0):
             raise ValueError(f"{name} must be a finite variance >= 0, got {var!r}")
-    std = np.where(_onsite_mask(terms), np.sqrt(onsite_var), np.sqrt(offsite_var))
+    std = np.where(onsite_mask(terms), np.sqrt(onsite_var), np.sqrt(offsite_var))
     return as_generator(seed).standard_normal((size, len(terms))) * std
 
 
@@ -472,6 +480,31 @@ class BoltzmannMachine(_Register):
         J, single = self._couplings(J)
         sens = thermal.thermal_sensitivity(J, self.terms, self.n_visible)
         return sens[0] if single else sens
+
+
+#: The stream of a root seed from which :func:`thermal_target` draws: ``[seed, 0, draw]``.
+THERMAL_TARGET_STREAM = 0
+
+
+def thermal_target(seed: int, n_visible: int, onsite_var: float, offsite_var: float,
+                   draw: int = 0) -> np.ndarray:
+    r"""The fixed thermal target of Fig. 3(b), :math:`\sigma = e^{-H}/\mathrm{Tr}\,e^{-H}`.
+
+    :math:`H = \sum_k J_k P_k` is the 2-local Hamiltonian of Eq. (11) on ``n_visible`` qubits,
+    its coefficients drawn once by :func:`sample_couplings` (on-site :math:`N(0,
+    \sigma^2_{on})`, off-site :math:`N(0, \sigma^2_{off})`, variances) from the stream
+    ``[seed, 0, draw]`` (:data:`THERMAL_TARGET_STREAM`), and **not** normalised (the paper
+    normalises the Boltzmann machine of Fig. 3(c), not this target). ``draw = 0`` is the
+    target of the *Unitary plateau* and *Escaping* chapters; other draws measure how much
+    Fig. 3(b) depends on it.
+
+    Returns
+    -------
+    ndarray, shape (2**n_visible, 2**n_visible)
+    """
+    rng = np.random.default_rng([int(seed), THERMAL_TARGET_STREAM, int(draw)])
+    J = sample_couplings(n_visible, 1, rng, onsite_var=onsite_var, offsite_var=offsite_var)
+    return BoltzmannMachine(n_visible, 0).density_matrix(J[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,7 +643,10 @@ __all__ = [
     "UnitaryQNN",
     "BoltzmannMachine",
     "random_orders",
+    "onsite_mask",
     "sample_couplings",
+    "THERMAL_TARGET_STREAM",
+    "thermal_target",
     "gue_hamiltonians",
     "gue_spectra",
     "gue_states",

@@ -88,6 +88,48 @@ def check_labels(labels, n_qubits: int | None = None, name: str = "labels") -> t
     return labels
 
 
+#: The classes of a term :math:`h_v \otimes h_h` with respect to the cut between the first
+#: ``n_visible`` (visible) qubits and the others (hidden); see :func:`term_classes`.
+TERM_CLASSES = ("visible", "across", "hidden")
+
+
+def term_classes(labels, n_visible: int) -> np.ndarray:
+    r"""The class of every term with respect to the visible/hidden cut (:data:`TERM_CLASSES`).
+
+    A term :math:`h_v \otimes h_h` is ``"visible"`` when it acts on the first ``n_visible``
+    qubits only (:math:`h_h = I`), ``"hidden"`` when it acts on the other qubits only
+    (:math:`h_v = I`) and ``"across"`` when it acts on both sides of the cut. The identity acts
+    on no qubit and has no class (``ValueError``). Of the :func:`two_local_terms` on
+    :math:`n_v + n_h` qubits, :math:`3n_v + 9\binom{n_v}{2}` are visible,
+    :math:`9 n_v n_h` across and :math:`3n_h + 9\binom{n_h}{2}` hidden.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Pauli labels of one length :math:`n`.
+    n_visible : int
+        Number of visible qubits, ``1..n``.
+
+    Returns
+    -------
+    ndarray of str, shape ``(len(labels),)``
+    """
+    labels = check_labels(labels)
+    n_qubits = len(labels[0])
+    if isinstance(n_visible, bool) or not isinstance(n_visible, (int, np.integer)) \
+            or not 1 <= n_visible <= n_qubits:
+        raise ValueError(f"n_visible = {n_visible!r} is not allowed; expected an integer in 1..{n_qubits}")
+    n_visible = int(n_visible)
+    out = []
+    for label in labels:
+        on_v = any(c != "I" for c in label[:n_visible])
+        on_h = any(c != "I" for c in label[n_visible:])
+        if not (on_v or on_h):
+            raise ValueError(f"term {label!r} is the identity; it has no class")
+        out.append("across" if on_v and on_h else "hidden" if on_h else "visible")
+    return np.array(out)
+
+
 @dataclass(frozen=True)
 class PauliString:
     """A Pauli string as a permutation of basis states and a phase per basis state.

@@ -33,9 +33,10 @@ is normalised again; the two readings are different experiments, and both are ru
     the exact sensitivity at the normalised point, :math:`g^{(ii)}_k = \frac12\|\Delta_k\|_1`
     (:func:`plateaus.thermal.thermal_sensitivity`): what Theorem 4 is about.
 
-Every sensitivity is split by the class of its term (``term_class``): ``visible`` (the term
-acts on visible qubits only: :math:`h_h = I`), ``across`` (on both sides of the cut) and
-``hidden`` (hidden qubits only); the last two have :math:`\mathrm{Tr}\,h_h = 0`.
+Every sensitivity is split by the class of its term (``term_class``,
+:func:`plateaus.terms.term_classes`): ``visible`` (the term acts on visible qubits only:
+:math:`h_h = I`), ``across`` (on both sides of the cut) and ``hidden`` (hidden qubits only);
+the last two have :math:`\mathrm{Tr}\,h_h = 0`.
 
 The experiment ``theorem-4`` tests Theorem 4 on its own hypotheses: the same spectrum with a
 Haar-random (2-design) eigenbasis, against the 2-local eigenbasis, at two temperatures, for
@@ -48,12 +49,12 @@ import pandas as pd
 
 from .. import store
 from ..measures import trace_distance
+from ..models import sample_couplings
 from ..parallel import map_instances
 from ..params import chapter_params
 from ..states import partial_trace
-from ..terms import check_label, check_labels, pauli_string, two_local_terms
+from ..terms import TERM_CLASSES, check_label, check_labels, pauli_string, term_classes, two_local_terms
 from ..thermal import thermal_eigh, visible_derivatives
-from .ensembles import couplings
 
 CHAPTER = "boltzmann-plateau"
 SENSITIVITY = "sensitivity"
@@ -61,7 +62,6 @@ FINITE_DIFFERENCES = "finite-differences"
 THEOREM = "theorem-4"
 
 READINGS = ("renormalised", "fixed-point")
-TERM_CLASSES = ("visible", "across", "hidden")
 EIGENBASES = ("haar", "two-local")
 PERTURBATIONS = ("visible", "across", "hidden")
 
@@ -99,30 +99,6 @@ def _check_coefficients(J, n_terms: int) -> np.ndarray:
             f"coefficients of shape (B, {n_terms})"
         )
     return J.astype(float)
-
-
-# --------------------------------------------------------------------------- term classes
-
-
-def term_classes(labels, n_visible: int) -> np.ndarray:
-    """The class of every term: ``"visible"``, ``"across"`` or ``"hidden"``.
-
-    A term :math:`h_v \\otimes h_h` is ``visible`` when :math:`h_h = I` (it acts on the first
-    ``n_visible`` qubits only; the identity counts as visible), ``hidden`` when
-    :math:`h_v = I`, and ``across`` otherwise.
-
-    Returns
-    -------
-    ndarray of str, shape ``(K,)``
-    """
-    labels = check_labels(labels)
-    n_visible = _check_n_visible(n_visible, len(labels[0]))
-    out = []
-    for label in labels:
-        on_v = any(c != "I" for c in label[:n_visible])
-        on_h = any(c != "I" for c in label[n_visible:])
-        out.append("across" if on_v and on_h else "hidden" if on_h else "visible")
-    return np.array(out)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -363,7 +339,7 @@ def haar_unitary(rng: np.random.Generator, dim: int) -> np.ndarray:
 
 def _draw(seeds, n: int, onsite_var: float, offsite_var: float, haar: bool = False):
     rngs = [np.random.default_rng(s) for s in seeds]
-    J = np.stack([couplings(rng, n, onsite_var, offsite_var) for rng in rngs])
+    J = np.stack([sample_couplings(n, 1, rng, onsite_var, offsite_var)[0] for rng in rngs])
     if not haar:
         return J
     return J, np.stack([haar_unitary(rng, 2**n) for rng in rngs])

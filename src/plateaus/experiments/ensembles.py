@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import linalg, special
 
-from ..models import BoltzmannMachine, UnitaryQNN, gue_states
+from ..models import BoltzmannMachine, UnitaryQNN, gue_states, sample_couplings
 from ..states import haar_states, reduced_state
 
 MODELS = ("haar", "gue", "unitary", "unitary-random-order", "boltzmann")
@@ -32,13 +32,10 @@ def draw(seeds: Sequence[np.random.SeedSequence], sampler: Callable[[np.random.G
 
 
 def couplings(rng: np.random.Generator, n_qubits: int, onsite_var: float, offsite_var: float) -> np.ndarray:
-    r"""Coefficients of Eq. (11): on-site :math:`J_i^a \sim N(0, \sigma^2_{on})`, off-site
-    :math:`J_{ij}^{ab} \sim N(0, \sigma^2_{off})` (variances, as in Figs. 3(c) and 4(c))."""
-    n_onsite = 3 * n_qubits
-    n_offsite = 9 * n_qubits * (n_qubits - 1) // 2
-    return np.concatenate(
-        [rng.normal(0.0, np.sqrt(onsite_var), n_onsite), rng.normal(0.0, np.sqrt(offsite_var), n_offsite)]
-    )
+    r"""One instance of the Eq. (11) coefficients, ``(K,)``: ``sample_couplings(n_qubits, 1, rng,
+    onsite_var, offsite_var)[0]`` (:func:`plateaus.models.sample_couplings`, the one sampler;
+    kept as a shorthand for :func:`draw`)."""
+    return sample_couplings(n_qubits, 1, rng, onsite_var, offsite_var)[0]
 
 
 def return_amplitude(diagonal: np.ndarray, off_diagonal: np.ndarray, t: float,
@@ -184,7 +181,8 @@ def visible_states(
     * ``unitary``, ``unitary-random-order``: the unitary model with
       :math:`\theta_j \sim U[\theta_{low}, \theta_{high})` (Fig. 4(b)), gates in the Eq. (11)
       order or in an order drawn per instance;
-    * ``boltzmann``: :math:`e^{-H}/Z` with the couplings of :func:`couplings`, normalised by
+    * ``boltzmann``: :math:`e^{-H}/Z` with the couplings of
+      :func:`plateaus.models.sample_couplings` (one row per seed), normalised by
       the operator norm :math:`\|H\|_\infty` (Fig. 4(c)).
 
     ``gue_method``: ``"eigh"`` (:func:`plateaus.models.gue_states`, a dense ``eigh`` per
@@ -211,5 +209,5 @@ def visible_states(
                                             order="random" if model == "unitary-random-order" else "eq11")
         return qnn.reduced_state(theta, order=order)
     qbm = BoltzmannMachine(n_visible, n_hidden)
-    J = draw(seeds, lambda rng: couplings(rng, n, onsite_var, offsite_var))
+    J = draw(seeds, lambda rng: sample_couplings(qbm.terms, 1, rng, onsite_var, offsite_var)[0])
     return qbm.reduced_state(qbm.normalise(J))

@@ -48,14 +48,14 @@ import pandas as pd
 
 from .. import store
 from ..area_law import area_law_qnn
+from ..haar import page_curve  # noqa: F401  (the chapter's Page curve: experiment.page_curve)
 from ..measures import entropy
-from ..models import BoltzmannMachine, UnitaryQNN, sample_couplings
+from ..models import BoltzmannMachine, UnitaryQNN, onsite_mask, sample_couplings, thermal_target
 from ..objectives import Fidelity, Observable, RelativeEntropy
 from ..parallel import instance_index, map_instances, spawn_seeds
 from ..params import chapter_params
-from ..terms import pauli_matrix
+from ..terms import pauli_matrix, term_classes
 from ..training import descend, identity_block, steps_to_reach
-from .ensembles import couplings
 
 CHAPTER = "escaping"
 GRADIENTS = "gradients"
@@ -74,29 +74,13 @@ PAPER_SLOPE_BOLTZMANN_SE = 0.025
 #: Means below this are a gradient that vanishes to round-off (no slope is fitted).
 ZERO_GRADIENT = 1e-12
 
-# Streams of the root seed.
-_TARGET_STREAM, _UNITARY_STREAM, _TRAIN_STREAM = 0, 1, 2
+# Streams of the root seed: 0 the thermal target ([seed, 0, 0], drawn by
+# plateaus.models.thermal_target as in the *Unitary plateau* chapter), then these.
+_UNITARY_STREAM, _TRAIN_STREAM = 1, 2
 
 
 # ---------------------------------------------------------------------------------------------
 # the target and the objectives
-
-
-def thermal_target(seed: int, n_visible: int, onsite_var: float, offsite_var: float) -> np.ndarray:
-    r"""The fixed thermal state :math:`\rho_{data} = e^{-H}/\mathrm{Tr}\,e^{-H}` on the visible qubits.
-
-    :math:`H` is the 2-local Hamiltonian of Eq. (11) on ``n_visible`` qubits, on-site
-    coefficients :math:`N(0, \sigma^2_{on})`, off-site :math:`N(0, \sigma^2_{off})`, drawn from
-    the stream ``[seed, 0, 0]`` and not normalised: the target of the paper's Fig. 3(b), drawn
-    by the same recipe as in the *Unitary plateau* chapter.
-
-    Returns
-    -------
-    ndarray, shape (2**n_visible, 2**n_visible)
-    """
-    rng = np.random.default_rng([int(seed), _TARGET_STREAM, 0])
-    J = sample_couplings(n_visible, 1, rng, onsite_var=onsite_var, offsite_var=offsite_var)
-    return BoltzmannMachine(n_visible, 0).density_matrix(J[0])
 
 
 def objectives(target: np.ndarray, observable: str, names) -> dict:
@@ -116,8 +100,9 @@ def objectives(target: np.ndarray, observable: str, names) -> dict:
 
 
 def touches_hidden(terms, n_visible: int) -> np.ndarray:
-    """True for every term acting on at least one hidden qubit (:math:`\\mathrm{Tr}\\,h_h = 0`)."""
-    return np.array([any(a != "I" for a in label[n_visible:]) for label in terms])
+    """True for every term acting on at least one hidden qubit (:math:`\\mathrm{Tr}\\,h_h = 0`):
+    the classes ``across`` and ``hidden`` of :func:`plateaus.terms.term_classes`."""
+    return term_classes(terms, n_visible) != "visible"
 
 
 def _summary(grad: np.ndarray, hidden: np.ndarray) -> dict:
@@ -187,14 +172,14 @@ def boltzmann_initialisations(n_visible: int, n_hidden: int, seeds, *, onsite_va
     r"""Normalised couplings ``{init: (qbm, J)}`` for ``typical`` and ``weak-coupling``.
 
     The typical draws are those of the *Boltzmann plateau* chapter
-    (:func:`plateaus.experiments.ensembles.couplings` from each seed); the weak-coupling ones
+    (:func:`plateaus.models.sample_couplings`, one row from each seed); the weak-coupling ones
     are the same Gaussian draws with the variances ``weak_onsite_var`` (on-site) and
     ``weak_offsite_var`` (off-site). Both are then normalised, :math:`J \leftarrow J/\|H(J)\|_\infty`.
     """
     qbm = BoltzmannMachine(n_visible, n_hidden)
-    n = qbm.n_qubits
-    J = np.stack([couplings(np.random.default_rng(s), n, onsite_var, offsite_var) for s in seeds])
-    onsite = np.arange(qbm.n_params) < 3 * n
+    J = np.stack([sample_couplings(qbm.terms, 1, np.random.default_rng(s), onsite_var, offsite_var)[0]
+                  for s in seeds])
+    onsite = onsite_mask(qbm.terms)
     scale = np.where(onsite, np.sqrt(weak_onsite_var / onsite_var), np.sqrt(weak_offsite_var / offsite_var))
     return {"typical": (qbm, qbm.normalise(J)), "weak-coupling": (qbm, qbm.normalise(J * scale))}
 
@@ -426,14 +411,6 @@ def steps_table(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
                          median_steps=median if np.isfinite(median) else np.nan, reached=reached,
                          runs=hit.size, final=float(wide.iloc[-1].median())))
     return pd.DataFrame(rows)
-
-
-def page_curve(n_visible: int, n_hidden) -> pd.DataFrame:
-    """Page's mean visible entropy of Haar-random states (nats) for each hidden size."""
-    from ..haar import page_entropy
-
-    return pd.DataFrame({"n_hidden": list(n_hidden),
-                         "entropy": [page_entropy(2**n_visible, 2**h) for h in n_hidden]})
 
 
 #: The rows of the summary figure: (group, model, objective, quantity, [inits]).

@@ -23,11 +23,11 @@ from scipy import stats
 
 from .. import haar, store
 from ..measures import entropy, purity, trace_distance
-from ..models import UnitaryQNN
+from ..models import UnitaryQNN, sample_couplings
 from ..parallel import map_instances
 from ..params import chapter_params
-from ..terms import hamiltonian_matrix, two_local_terms
-from .ensembles import MODELS, boltzmann_visible_states, couplings, draw, visible_states
+from ..terms import hamiltonian_matrix, term_classes, two_local_terms
+from .ensembles import MODELS, boltzmann_visible_states, draw, visible_states
 
 CHAPTER = "typicality"
 EXPERIMENT = "trace-distance"
@@ -47,7 +47,7 @@ def _measures(rho: np.ndarray) -> dict:
 
 def visible_only(n_visible: int, n_hidden: int) -> np.ndarray:
     """Mask of the Eq. (11) terms that act on visible qubits only (identity on every hidden one)."""
-    return np.array([set(label[n_visible:]) == {"I"} for label in two_local_terms(n_visible + n_hidden)])
+    return term_classes(two_local_terms(n_visible + n_hidden), n_visible) == "visible"
 
 
 def _chunk(seeds, *, model, n_visible, n_hidden, t, theta_low, theta_high, onsite_var, offsite_var):
@@ -56,7 +56,7 @@ def _chunk(seeds, *, model, n_visible, n_hidden, t, theta_low, theta_high, onsit
                              theta_high=theta_high, gue_method="tridiagonal")
         return pd.DataFrame(_measures(rho)).assign(h_norm=np.nan, first_order=np.nan)
     # The draws of ensembles.visible_states("boltzmann"); one eigh also gives the norm.
-    raw = draw(seeds, lambda rng: couplings(rng, n_visible + n_hidden, onsite_var, offsite_var))
+    raw = draw(seeds, lambda rng: sample_couplings(n_visible + n_hidden, 1, rng, onsite_var, offsite_var)[0])
     rho, norm = boltzmann_visible_states(n_visible, n_hidden, raw)
     # To first order in H (unit norm), rho ~ (I - H)/D, so rho_v ~ I/D_v - Tr_h(H)/D and
     # T ~ 0.5 || sum_{k visible-only} J_k P_k^(v) ||_1 / D_v with J = raw / norm.
@@ -195,8 +195,7 @@ def prefix_check(n_visible: int, n_hidden: int, instances: int, seed: int) -> fl
     only and cannot change :math:`\rho_v`.
     """
     qnn = UnitaryQNN(n_visible, n_hidden)
-    touches = [set(label[:n_visible]) != {"I"} for label in qnn.terms]
-    last = max(k for k, hit in enumerate(touches) if hit) + 1
+    last = int(np.flatnonzero(term_classes(qnn.terms, n_visible) != "hidden").max()) + 1
     theta = np.random.default_rng(seed).uniform(0.0, 1.0, (instances, qnn.n_params))
     prefix = UnitaryQNN(n_visible, n_hidden, terms=qnn.terms[:last])
     return float(np.abs(qnn.reduced_state(theta) - prefix.reduced_state(theta[:, :last])).max())
@@ -205,7 +204,7 @@ def prefix_check(n_visible: int, n_hidden: int, instances: int, seed: int) -> fl
 def prefix_length(n_visible: int, n_hidden: int) -> tuple[int, int]:
     """(gates up to the last one touching a visible qubit, all gates) in the Eq. (11) order."""
     terms = two_local_terms(n_visible + n_hidden)
-    last = max(k for k, label in enumerate(terms) if set(label[:n_visible]) != {"I"}) + 1
+    last = int(np.flatnonzero(term_classes(terms, n_visible) != "hidden").max()) + 1
     return last, len(terms)
 
 

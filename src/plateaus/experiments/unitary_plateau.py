@@ -34,11 +34,11 @@ import pandas as pd
 
 from .. import store
 from ..measures import entropy
-from ..models import BoltzmannMachine, UnitaryQNN, sample_couplings
+from ..models import UnitaryQNN, thermal_target
 from ..objectives import Fidelity, Objective, Observable
 from ..parallel import instance_index, map_instances, spawn_seeds
 from ..params import chapter_params
-from ..terms import pauli_matrix
+from ..terms import TERM_CLASSES, pauli_matrix, term_classes
 
 CHAPTER = "unitary-plateau"
 EXPERIMENT = "gradients"
@@ -53,17 +53,25 @@ PAPER_AXIS = (-1.4, -2.6)
 #: Theorem 3's scale sqrt(D_v / D_h): slope per hidden qubit of log2 of the gradient.
 BOUND_SLOPE_LOG2 = -0.5
 
-#: Term classes of the cut between visible and hidden qubits.
-CLASSES = ("visible", "cut", "hidden")
+#: Term classes of the cut between visible and hidden qubits (:func:`plateaus.terms.term_classes`).
+CLASSES = TERM_CLASSES
 
-#: Columns of the gradient table (see :func:`gradients`).
+#: Columns of the gradient table as :func:`gradients` returns it.
 GRADIENT_COLUMNS = ("model", "objective", "n_visible", "n_hidden", "n_params", "instance", "value",
-                    "entropy_v", "inf_norm", "rms", "rms_visible", "rms_cut", "rms_hidden",
-                    "inf_visible", "inf_cut", "inf_hidden", "max_class",
+                    "entropy_v", "inf_norm", "rms", "rms_visible", "rms_across", "rms_hidden",
+                    "inf_visible", "inf_across", "inf_hidden", "max_class",
                     "inf_q1", "inf_q2", "inf_q3", "inf_q4", "max_position")
+#: The stored gradient tables (committed and hash-checked) name the class ``across`` ``cut``:
+#: in the columns ``rms_cut``, ``inf_cut`` and in the values of ``max_class``. The names are
+#: translated at the store and nowhere else (:func:`_to_table`, :func:`_from_table`).
+_TABLE_CLASS_NAMES = {"across": "cut"}
+_TABLE_COLUMNS = {f"{stat}_{c}": f"{stat}_{t}" for c, t in _TABLE_CLASS_NAMES.items()
+                  for stat in ("rms", "inf")}
+STORED_GRADIENT_COLUMNS = tuple(_TABLE_COLUMNS.get(c, c) for c in GRADIENT_COLUMNS)
 
-# Streams of the root seed: [seed, stream, ...] (instances: [seed, 1, n_hidden]).
-_TARGET_STREAM, _INSTANCE_STREAM = 0, 1
+# Streams of the root seed: [seed, 0, draw] the thermal target (plateaus.models.thermal_target,
+# stream plateaus.models.THERMAL_TARGET_STREAM), [seed, 1, n_hidden] the instances.
+_INSTANCE_STREAM = 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,25 +107,6 @@ class RootFidelity(Objective):
         return self._fidelity.derivative(rho_v) / (2.0 * np.sqrt(f))[..., None, None]
 
 
-def thermal_target(seed: int, n_visible: int, onsite_var: float, offsite_var: float,
-                   draw: int = 0) -> np.ndarray:
-    r"""The fixed target of Fig. 3(b): :math:`\sigma = e^{-H}/\mathrm{Tr}\,e^{-H}` on the visible qubits.
-
-    :math:`H` is the 2-local Hamiltonian of Eq. (11) on the ``n_visible`` qubits with on-site
-    coefficients :math:`N(0, \sigma^2_{on})` and off-site :math:`N(0, \sigma^2_{off})`
-    (variances), drawn once from the stream ``[seed, 0, draw]``, and **not** normalised (the
-    paper normalises the Boltzmann machine of Fig. 3(c), not this target). ``draw = 0`` is the
-    chapter's target; other draws measure how much Fig. 3(b) depends on it.
-
-    Returns
-    -------
-    ndarray, shape (2**n_visible, 2**n_visible)
-    """
-    rng = np.random.default_rng([int(seed), _TARGET_STREAM, int(draw)])
-    J = sample_couplings(n_visible, 1, rng, onsite_var=onsite_var, offsite_var=offsite_var)
-    return BoltzmannMachine(n_visible, 0).density_matrix(J[0])
-
-
 def make_objective(name: str, target: np.ndarray, observable: str) -> Objective:
     """The objective ``name`` (``fidelity``, ``root-fidelity`` or ``observable``)."""
     if name == "fidelity":
@@ -133,19 +122,6 @@ def make_objective(name: str, target: np.ndarray, observable: str) -> Objective:
 
 # ---------------------------------------------------------------------------------------------
 # ensembles
-
-
-def term_classes(terms, n_visible: int) -> np.ndarray:
-    """Class of every term: ``visible`` (acts on visible qubits only), ``cut`` (on both sides),
-    ``hidden`` (on hidden qubits only). Shape ``(len(terms),)``, dtype str."""
-    out = []
-    for label in terms:
-        support = [q for q, letter in enumerate(label) if letter != "I"]
-        if not support:
-            raise ValueError(f"term {label!r} is the identity; it has no class")
-        vis = [q < n_visible for q in support]
-        out.append("visible" if all(vis) else "hidden" if not any(vis) else "cut")
-    return np.array(out)
 
 
 def _orders(model: str, orders: np.ndarray):
@@ -253,12 +229,14 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     Columns: ``model``, ``objective``, ``n_visible``, ``n_hidden``, ``n_params``,
     ``instance``, ``value`` (the objective), ``entropy_v`` (von Neumann entropy of
     :math:`\\rho_v` in nats, the same for every objective), ``inf_norm``
-    (:math:`\\|\\nabla F\\|_\\infty`), ``rms``, ``rms_visible``, ``rms_cut``, ``rms_hidden``,
-    ``inf_visible``, ``inf_cut``, ``inf_hidden``, ``max_class`` (RMS and largest entry of the
+    (:math:`\\|\\nabla F\\|_\\infty`), ``rms``, ``rms_visible``, ``rms_across``, ``rms_hidden``,
+    ``inf_visible``, ``inf_across``, ``inf_hidden``, ``max_class`` (RMS and largest entry of the
     gradient, overall and per term class, and the class of the largest entry), ``inf_q1`` ...
     ``inf_q4`` and ``max_position`` (the largest entry per quarter of the product, and the
     relative step of the largest entry; see :func:`gradient_summary`). Hidden sizes are
-    ``n_hidden_beyond`` (which contains the paper's ``n_hidden``).
+    ``n_hidden_beyond`` (which contains the paper's ``n_hidden``). The stored table names the
+    class ``across`` ``cut`` (:data:`STORED_GRADIENT_COLUMNS`); the frame returned here uses
+    :data:`CLASSES`.
     """
     params = _params(params)
     _check_sizes(params)
@@ -278,8 +256,22 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
         df = pd.concat(frames, ignore_index=True)[list(GRADIENT_COLUMNS)]
         return df.sort_values(["model", "objective", "n_hidden", "instance"], kind="stable").reset_index(drop=True)
 
-    return store.cached(CHAPTER, params["scale"], EXPERIMENT, params, compute, recompute=recompute,
-                        columns=GRADIENT_COLUMNS)
+    stored = store.cached(CHAPTER, params["scale"], EXPERIMENT, params, lambda: _to_table(compute()),
+                          recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
+    return _from_table(stored)
+
+
+def _to_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The gradient table under the class names of the stored tables (``across`` -> ``cut``)."""
+    return df.rename(columns=_TABLE_COLUMNS).assign(
+        max_class=df["max_class"].replace(_TABLE_CLASS_NAMES))
+
+
+def _from_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Inverse of :func:`_to_table`: the stored table under the names of :data:`CLASSES`."""
+    back = {t: c for c, t in _TABLE_CLASS_NAMES.items()}
+    return df.rename(columns={t: c for c, t in _TABLE_COLUMNS.items()}).assign(
+        max_class=df["max_class"].replace(back))
 
 
 # ---------------------------------------------------------------------------------------------

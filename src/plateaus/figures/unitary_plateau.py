@@ -20,8 +20,9 @@ OBJECTIVE_LABELS = {
 }
 #: The objectives in plain text, for tables (HTML tables do not typeset math).
 OBJECTIVE_TEXT = {"fidelity": "F (Uhlmann)", "root-fidelity": "√F", "observable": "Tr(O ρ_v)"}
-CLASS_COLORS = {"visible": PALETTE[0], "cut": PALETTE[2], "hidden": PALETTE[4]}
-CLASS_LABELS = {"visible": "visible-only terms", "cut": "terms across the cut",
+#: The term classes of :func:`plateaus.terms.term_classes`, in the order of ``TERM_CLASSES``.
+CLASS_COLORS = {"visible": PALETTE[0], "across": PALETTE[2], "hidden": PALETTE[4]}
+CLASS_LABELS = {"visible": "visible-only terms", "across": "terms across the cut",
                 "hidden": "hidden-only terms"}
 #: Short names of the two readings of the gate order, for legends.
 ORDER_NAMES = {"unitary": "Eq. (11) order", "unitary-random-order": "random order"}
@@ -48,7 +49,7 @@ def class_stats(df: pd.DataFrame) -> pd.DataFrame:
     r"""Ensemble RMS gradient entry per term class: :math:`\sqrt{\mathbb E\,\overline{g_k^2}}` over
     the terms of the class and the instances. Long format: one row per model, objective,
     hidden size and class (``rms``)."""
-    cols = {"rms": "all", "rms_visible": "visible", "rms_cut": "cut", "rms_hidden": "hidden"}
+    cols = {"rms": "all", **{f"rms_{c}": c for c in CLASS_LABELS}}
     long = df.melt(id_vars=["model", "objective", "n_hidden"], value_vars=list(cols),
                    var_name="cls", value_name="x")
     long["cls"] = long["cls"].map(cols)
@@ -211,7 +212,7 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
         for j, model in enumerate(models):
             ax = axes[i, j]
             sub = cstats[(cstats["objective"] == objective) & (cstats["model"] == model)]
-            for cls in ("visible", "cut", "hidden"):
+            for cls in CLASS_LABELS:
                 group = sub[sub["cls"] == cls]
                 ax.plot(group["n_hidden"], group["rms"], marker="o", ms=4, lw=1.2,
                         color=CLASS_COLORS[cls], label=CLASS_LABELS[cls])
