@@ -194,3 +194,34 @@ class TestDistances:
         assert an.t_quantile(2) == pytest.approx(4.302652729911275)
         with pytest.raises(ValueError, match="dof"):
             an.t_quantile(0)
+
+
+class TestChapter:
+    """plateaus.chapter: the one helper a chapter's cells call."""
+
+    def test_keys_and_validation(self):
+        from plateaus.chapter import PREFIXES, Chapter
+
+        ch = Chapter("models", "quick")
+        assert ch.key("slope_haar") == f"{PREFIXES['models']}-slope-haar"
+        assert ch.params["scale"] == "quick"
+        with pytest.raises(ValueError, match="scale"):
+            Chapter("models", "huge")
+        with pytest.raises(ValueError, match="unknown parameter"):
+            Chapter("models", "quick", no_such_parameter=1)
+
+    def test_provenance_needs_a_figure_first(self):
+        from plateaus.chapter import Chapter
+
+        with pytest.raises(ValueError, match="figure"):
+            Chapter("models", "quick").provenance()
+
+    def test_glue_all_glues_numbers_and_text_only(self, monkeypatch):
+        from plateaus import chapter
+
+        seen = {}
+        monkeypatch.setattr(chapter, "_glue", lambda key, value: seen.__setitem__(key, value))
+        ch = chapter.Chapter("models", "quick")
+        ch.glue_all({"a_b": np.float64(0.5), "n": np.int64(3), "s": "x", "t": pd.DataFrame(), "f": True})
+        assert seen == {"mo-a-b": 0.5, "mo-n": 3, "mo-s": "x"}
+        assert type(seen["mo-a-b"]) is float and type(seen["mo-n"]) is int
