@@ -209,6 +209,11 @@ class TestChapter:
             Chapter("models", "huge")
         with pytest.raises(ValueError, match="unknown parameter"):
             Chapter("models", "quick", no_such_parameter=1)
+        assert Chapter("intro", "paper").params == {"chapter": "intro", "scale": "paper"}
+        with pytest.raises(ValueError, match="scale"):
+            Chapter("intro", "huge")
+        with pytest.raises(ValueError, match="name"):
+            Chapter("no-such-page", "quick")
 
     def test_provenance_needs_a_figure_first(self):
         from plateaus.chapter import Chapter
@@ -225,3 +230,21 @@ class TestChapter:
         ch.glue_all({"a_b": np.float64(0.5), "n": np.int64(3), "s": "x", "t": pd.DataFrame(), "f": True})
         assert seen == {"mo-a-b": 0.5, "mo-n": 3, "mo-s": "x"}
         assert type(seen["mo-a-b"]) is float and type(seen["mo-n"]) is int
+
+
+class TestResultsTable:
+    """plateaus.results: rows recorded per chapter, collected in book order for the introduction."""
+
+    def test_record_collect_and_book_table(self, tmp_path, monkeypatch):
+        from plateaus import results
+
+        monkeypatch.setenv("PLATEAUS_DATA", str(tmp_path))
+        row = dict(result="Theorem 3", figure="3(b)", quantity="slope", paper="-0.441", ours="-0.4 [-0.5, -0.3]")
+        results.record("unitary-plateau", "quick", [row])
+        results.record("models", "quick", [dict(row, result="Proposition 1", figure="(book)")])
+        table = results.book_table("quick", ["models", "typicality", "unitary-plateau"])
+        assert list(table.columns) == ["Result", "Quantity", "Paper", "Ours"]
+        assert list(table["Result"]) == ["Proposition 1 (book)", "Theorem 3 (Fig. 3(b))"]
+        assert table["Ours"].iloc[1] == "-0.4 [-0.5, -0.3]"
+        with pytest.raises(ValueError, match="keys"):
+            results.record("models", "quick", [{"result": "x"}])

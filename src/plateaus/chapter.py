@@ -23,7 +23,7 @@ import numpy as np
 from . import results
 from .figures.export import save_figure
 from .figures.provenance import provenance_note, rerun_note
-from .params import chapter_params
+from .params import CHAPTERS, SCALES, chapter_params
 
 #: Glue-key prefix of each chapter (short, so that the prose stays readable).
 PREFIXES = {
@@ -56,11 +56,20 @@ class Chapter:
     scale : str
         ``quick``, ``paper`` or ``extended``.
     **overrides
-        Parameter overrides, validated by :func:`plateaus.params.chapter_params`.
+        Parameter overrides, validated by :func:`plateaus.params.chapter_params`. A page with
+        no parameter table (the introduction) takes none and has ``params`` of its name and
+        scale only.
     """
 
     def __init__(self, name: str, scale: str, **overrides: Any):
-        self.params = chapter_params(name, scale, **overrides)
+        if name in CHAPTERS or overrides:
+            self.params = chapter_params(name, scale, **overrides)
+        elif name not in PREFIXES:
+            raise ValueError(f"name = {name!r} is not allowed; expected one of {sorted(PREFIXES)}")
+        elif scale not in SCALES:
+            raise ValueError(f"scale = {scale!r} is not allowed; expected one of {SCALES}")
+        else:
+            self.params = {"chapter": name, "scale": scale}
         self.name, self.scale = name, scale
         self.prefix = PREFIXES.get(name, name)
         self._last: tuple[str, str] | None = None

@@ -52,3 +52,13 @@ def collect(scale: str, chapters: Iterable[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["chapter", *COLUMNS])
     return pd.concat(frames, ignore_index=True)[["chapter", *COLUMNS]]
+
+
+def book_table(scale: str, chapters: Iterable[str]) -> pd.DataFrame:
+    """The introduction's table: :func:`collect` with the result and its figure in one column
+    (``"Theorem 3 (Fig. 3(b))"``, ``"Proposition 1 (book)"`` for the book's own runs) and the
+    columns ``Result``, ``Quantity``, ``Paper``, ``Ours``."""
+    table = collect(scale, chapters)
+    figure = table["figure"].map(lambda f: "book" if f == "(book)" else f"Fig. {f}")
+    return pd.DataFrame({"Result": table["result"] + " (" + figure + ")", "Quantity": table["quantity"],
+                         "Paper": table["paper"], "Ours": table["ours"]})
