@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import store
+from .. import analysis, store
 from ..families import (
     cut_offset,
     max_visible_objective,
@@ -34,6 +34,7 @@ from ..families import (
     random_brickwork_states,
     schmidt_states,
 )
+from ..haar import page_entropy
 from ..measures import entropy
 from ..parallel import map_instances
 from ..params import chapter_params
@@ -106,6 +107,13 @@ def families(params: dict, *, recompute: bool = False) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- summaries
 
+#: The volume law's slope of :math:`\log_2` of the objective range per hidden qubit,
+#: :math:`\sqrt{D_v/D_h}`.
+VOLUME_LAW_SLOPE = -0.5
+#: Families whose :math:`\log_2` objective is fitted against :math:`n_h`, and the prefix of
+#: their numbers in :func:`quoted`.
+FITTED = {"haar": "slope", "brickwork-linear": "linear_slope"}
+
 
 def with_bound(df: pd.DataFrame) -> pd.DataFrame:
     r"""Add ``bound`` (Proposition 1, :math:`\|O\|=1`) and ``ratio`` = measured / bound (NaN
@@ -114,6 +122,10 @@ def with_bound(df: pd.DataFrame) -> pd.DataFrame:
     bound = np.sqrt(2.0 * deficit)
     ratio = np.where(bound > 1e-12, df["max_objective"] / np.where(bound > 1e-12, bound, 1.0), np.nan)
     return df.assign(bound=bound, ratio=ratio)
+
+
+def _bounded(df: pd.DataFrame) -> pd.DataFrame:
+    return df if "ratio" in df.columns else with_bound(df)
 
 
 def equal_schmidt_curve(n_visible: int) -> pd.DataFrame:
@@ -125,45 +137,240 @@ def equal_schmidt_curve(n_visible: int) -> pd.DataFrame:
     return pd.DataFrame({"rank": r, "bound": np.sqrt(2 * np.log(d_v / r)), "max_objective": 2 * (1 - r / d_v)})
 
 
+def equal_schmidt_curves(visible_sizes) -> dict[int, pd.DataFrame]:
+    """:func:`equal_schmidt_curve` for every visible size (the crosses of the first figure)."""
+    return {int(n_v): equal_schmidt_curve(int(n_v)) for n_v in visible_sizes}
+
+
+def product_ratio(n_visible) -> np.ndarray:
+    r"""Measured over bound for a product state (pure :math:`\rho_v`, :math:`S = 0`):
+    :math:`2(1 - 1/D_v)/\sqrt{2\ln D_v}`, the loosest Pinsker gets."""
+    n_v = np.asarray(n_visible, dtype=float)
+    return 2 * (1 - 2.0**-n_v) / np.sqrt(2 * n_v * np.log(2.0))
+
+
 def means(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard error of the entropy and the objective per family, parameter and size."""
+    r"""Mean and standard error of the mean (:math:`s/\sqrt n`, ``ddof = 1``) of the entropy and
+    the objective per family, parameter and size: columns ``entropy_nats_mean``,
+    ``entropy_nats_sem``, ``max_objective_mean``, ``max_objective_sem``."""
     g = df.groupby(["family", "parameter", "n_visible", "n_hidden"], sort=False)
     out = g[["entropy_nats", "max_objective"]].agg(["mean", "sem"])
     out.columns = [f"{a}_{b}" for a, b in out.columns]
     return out.reset_index()
 
 
-def volume_law_slopes(df: pd.DataFrame, family: str = "haar") -> pd.DataFrame:
-    r"""Least-squares slope of :math:`\log_2` (mean objective) against :math:`n_h` per
-    :math:`n_v` (a volume law predicts :math:`-1/2`), and the mean of
-    objective :math:`\times\sqrt{D_h/D_v}` at the largest :math:`n_h`."""
-    from ..figures.style import fit_line
+def ratio_summary(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Per visible size and family: how many states have a bound above zero (``count``), and
+    the mean and largest ratio of measured to bound (the table under the chapter's first run)."""
+    out = _bounded(df).groupby(["n_visible", "family"])["ratio"].agg(["count", "mean", "max"])
+    return out.round(digits)
 
-    m = means(df[df["family"] == family])
+
+def _fitted_part(df: pd.DataFrame, family: str) -> pd.DataFrame:
+    """The instances of ``family`` with :math:`n_h \\ge n_v` (where :math:`D_h \\ge D_v`)."""
+    if family not in FAMILIES:
+        raise ValueError(f"family = {family!r} is not allowed; expected one of {', '.join(FAMILIES)}")
+    part = df[(df["family"] == family) & (df["n_hidden"] >= df["n_visible"])]
+    if part.empty:
+        raise ValueError(f"the table has no {family!r} rows with n_hidden >= n_visible")
+    return part
+
+
+def volume_law_fits(df: pd.DataFrame, family: str = "haar") -> pd.DataFrame:
+    r"""Per :math:`n_v`: the weighted fit of :math:`\log_2` of the mean objective against
+    :math:`n_h \ge n_v` (errors: the standard errors of the means, by the delta method;
+    :func:`plateaus.analysis.log_fits`), its distance from the volume law's :math:`-1/2` in
+    Student's t with the fit's dof (``t_half``, ``p_half``), and the mean objective times
+    :math:`\sqrt{D_h/D_v}` at the largest :math:`n_h` (``scaled_at_largest``, with ``scaled_se``).
+
+    Columns: ``n_visible``, ``fit`` and the columns of :func:`plateaus.analysis.fit_columns`,
+    ``sizes``, ``t_half``, ``p_half``, ``scaled_at_largest``, ``scaled_se``.
+    """
+    part = _fitted_part(df, family)
+    fits = analysis.log_fits(part, "n_visible", "max_objective", x="n_hidden", statistic="mean")
+    stats = analysis.group_stats(part, ["n_visible", "n_hidden"], "max_objective")
+    last = stats.loc[stats.groupby("n_visible")["n_hidden"].idxmax()].set_index("n_visible")
+    factor = np.sqrt(2.0 ** (last["n_hidden"] - last.index.to_numpy()))
+    distance = [analysis.slope_distance(f, VOLUME_LAW_SLOPE) for f in fits["fit"]]
+    return fits.assign(
+        t_half=[d["t"] for d in distance], p_half=[d["p_value"] for d in distance],
+        scaled_at_largest=(last["mean"] * factor).reindex(fits["n_visible"]).to_numpy(),
+        scaled_se=(last["se"] * factor).reindex(fits["n_visible"]).to_numpy(),
+    ).reset_index(drop=True)
+
+
+def volume_law_steps(df: pd.DataFrame, family: str, n_visible: int, *, seed: int) -> pd.DataFrame:
+    r"""Per-step differences :math:`\log_2 \bar O(n_h + 1) - \log_2 \bar O(n_h)` of the mean
+    objective of ``family`` at ``n_visible`` (for :math:`n_h \ge n_v`), with seeded bootstrap
+    intervals over instances (:func:`plateaus.analysis.bootstrap_log_fit`): what a page quotes
+    where the straight line is rejected. Columns ``x_from``, ``x_to``, ``step``, ``low``, ``high``."""
+    part = _fitted_part(df, family)
+    part = part[part["n_visible"] == n_visible]
+    samples = {int(h): g["max_objective"].to_numpy() for h, g in part.groupby("n_hidden")}
+    return analysis.bootstrap_log_fit(samples, statistic="mean", base=2, seed=seed).steps
+
+
+def volume_law_table(df: pd.DataFrame, families=tuple(FITTED)) -> pd.DataFrame:
+    r"""The fits of :func:`volume_law_fits` as the page shows them: family, :math:`D_v`, the
+    sizes fitted, the slope of :math:`\log_2` of the mean objective per hidden qubit with its
+    95 % interval, :math:`\chi^2/\mathrm{dof}`, the p-value of the line, and the t of the
+    slope's distance from :math:`-1/2` with its dof."""
     rows = []
-    for n_v, part in m.groupby("n_visible"):
-        part = part[part["n_hidden"] >= n_v]
-        fit = fit_line(part["n_hidden"], np.log2(part["max_objective_mean"]))
-        last = part.iloc[-1]
-        rows.append({"n_visible": n_v, "slope": fit.slope, "slope_se": fit.slope_se,
-                     "scaled_at_largest": last["max_objective_mean"] * np.sqrt(2.0 ** (last["n_hidden"] - n_v))})
+    for family in families:
+        for r in volume_law_fits(df, family).itertuples():
+            rows.append({"family": family, "D_v": 2**int(r.n_visible), "n_h": r.sizes,
+                         "slope (log2), 95 %": r.fit.interval_text(3), "chi2/dof": f"{r.chi2_dof:.2f}",
+                         "p (line)": f"{r.p_value:.2g}", "dof": int(r.dof),
+                         "t from -1/2": f"{r.t_half:.1f}", "p (t)": f"{r.p_half:.2g}"})
     return pd.DataFrame(rows)
 
 
 def saturation(df: pd.DataFrame) -> pd.DataFrame:
     r"""Fixed-depth brickworks: the mean objective at the first :math:`n_h \ge d` (from where the
     light cone makes the distribution of :math:`\rho_v` independent of :math:`n_h`) and at the
-    largest :math:`n_h`, with the z-score of their difference (independent instances)."""
-    m = means(df[df["family"] == "brickwork"])
+    largest :math:`n_h`, with the z-score of their difference (independent instances, standard
+    errors of the means)."""
+    part = df[df["family"] == "brickwork"]
     rows = []
-    for (depth, n_v), part in m.groupby(["parameter", "n_visible"]):
-        part = part[part["n_hidden"] >= depth].sort_values("n_hidden")
-        if len(part) < 2:
+    if part.empty:
+        return pd.DataFrame(rows)
+    stats = analysis.group_stats(part, ["parameter", "n_visible", "n_hidden"], "max_objective")
+    for (depth, n_v), g in stats.groupby(["parameter", "n_visible"]):
+        g = g[g["n_hidden"] >= depth].sort_values("n_hidden")
+        if len(g) < 2:
             continue
-        a, b = part.iloc[0], part.iloc[-1]
-        se = np.hypot(a["max_objective_sem"], b["max_objective_sem"])
+        a, b = g.iloc[0], g.iloc[-1]
         rows.append({"depth": depth, "n_visible": n_v, "n_hidden_first": a["n_hidden"],
-                     "n_hidden_last": b["n_hidden"], "objective_first": a["max_objective_mean"],
-                     "objective_last": b["max_objective_mean"],
-                     "z": (b["max_objective_mean"] - a["max_objective_mean"]) / se if se > 0 else 0.0})
+                     "n_hidden_last": b["n_hidden"], "objective_first": a["mean"],
+                     "objective_last": b["mean"],
+                     "z": float(analysis.z_scores(b["mean"] - a["mean"], np.hypot(a["se"], b["se"]), 0.0))})
     return pd.DataFrame(rows)
+
+
+def page_check(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Haar states: the mean visible entropy per :math:`(n_v, n_h)` with its standard error,
+    Page's exact mean :func:`plateaus.haar.page_entropy` and the z-score of their difference."""
+    stats = analysis.group_stats(df[df["family"] == "haar"], ["n_visible", "n_hidden"], "entropy_nats")
+    page = np.array([page_entropy(2**int(v), 2**int(h)) for v, h in zip(stats["n_visible"], stats["n_hidden"])])
+    return stats[["n_visible", "n_hidden", "n", "mean", "se"]].assign(
+        page=page, z=analysis.z_scores(stats["mean"], stats["se"], page))
+
+
+def _steps_text(steps: pd.DataFrame) -> str:
+    return ", ".join(f"{r.x_from:g}→{r.x_to:g}: {r.step:.3f} [{r.low:.3f}, {r.high:.3f}]" for r in steps.itertuples())
+
+
+def line_verdict(df: pd.DataFrame, fits: dict[str, pd.DataFrame], *, seed: int) -> str:
+    """One sentence on the straight lines of ``fits`` (family -> :func:`volume_law_fits`): that
+    none is rejected, or which are, with their per-step differences and bootstrap intervals."""
+    rejected = [(family, r) for family, table in fits.items() for r in table.itertuples() if r.rejected]
+    if not rejected:
+        p_min = min(float(t["p_value"].min()) for t in fits.values())
+        return (f"no straight line is rejected by its data (smallest p = {p_min:.2g}, "
+                f"rejected below {analysis.REJECT_ALPHA:g})")
+    parts = []
+    for family, r in rejected:
+        steps = volume_law_steps(df, family, int(r.n_visible), seed=seed)
+        parts.append(f"{family} at D_v = {2**int(r.n_visible)} (χ²/dof = {r.chi2_dof:.2g}, p = {r.p_value:.2g}; "
+                     f"per-step differences of log2 of the mean, 95 % bootstrap intervals: {_steps_text(steps)})")
+    return "the straight line is rejected for " + "; ".join(parts) + ", where the slope summarises a curve"
+
+
+def quoted(params: dict, df: pd.DataFrame) -> dict:
+    r"""Every number the chapter quotes, from its parameters and the ``families`` table (with or
+    without :func:`with_bound`). Keys are the glue names without the prefix ``av-``; the numbers
+    per visible size end in ``_<n_v>``. ``visible_sizes`` (a tuple) is for :func:`results_rows`."""
+    df = _bounded(df)
+    sizes = tuple(int(v) for v in params["visible_sizes"])
+    largest, n_v = max(params["n_hidden"]), max(sizes)
+    depth_min, depth_max = min(params["depths"]), max(params["depths"])
+    q: dict = {"scale": params["scale"], "instances": params["instances"], "visible_sizes": sizes,
+               "nh_min": min(params["n_hidden"]), "nh_max": largest, "states": len(df),
+               "points": df.groupby(["family", "parameter", "n_visible", "n_hidden"]).ngroups}
+
+    # every state under the bound
+    q["violations"] = int((df["max_objective"] > df["bound"] * (1 + 1e-9) + 1e-12).sum())
+    top = df.loc[df["ratio"].idxmax()]
+    q.update(max_ratio=float(top["ratio"]), max_ratio_gap=float(1 - top["ratio"]),
+             max_ratio_nv=int(top["n_visible"]), max_ratio_nh=int(top["n_hidden"]),
+             max_ratio_family=str(top["family"]))
+    by_size = df.groupby("n_visible")["ratio"].max()
+    haar_top = df[(df["family"] == "haar") & (df["n_hidden"] == largest)].groupby("n_visible")["ratio"].mean()
+    for v in sizes:
+        q[f"max_ratio_{v}"] = float(by_size[v])
+        q[f"haar_ratio_{v}"] = float(haar_top[v])
+        q[f"product_ratio_{v}"] = float(product_ratio(v))
+
+    # area law against volume law, at the largest visible size and hidden register
+    m = means(df)
+    at = m[(m["n_visible"] == n_v) & (m["n_hidden"] == largest)].set_index(["family", "parameter"])
+    haar_last = float(at.xs("haar", level="family")["max_objective_mean"].iloc[0])
+    sat = saturation(df)
+    q.update(nv=n_v, depth_min=depth_min, depth_max=depth_max, haar_last=haar_last,
+             brick_min=float(at.loc[("brickwork", depth_min), "max_objective_mean"]),
+             brick_max=float(at.loc[("brickwork", depth_max), "max_objective_mean"]),
+             schmidt_last=float(at.loc[("schmidt", 2**n_v), "max_objective_mean"]),
+             sqrt_ratio=float(np.sqrt(2.0 ** (n_v - largest))),
+             sat_rows=len(sat), sat_max_z=float(sat["z"].abs().max()) if len(sat) else float("nan"))
+    q["area_over_volume"] = q["brick_min"] / haar_last
+
+    # the volume-law slopes, with intervals and fit quality
+    fits = {family: volume_law_fits(df, family) for family in FITTED}
+    for family, prefix in FITTED.items():
+        for r in fits[family].itertuples():
+            v = int(r.n_visible)
+            q.update({f"{prefix}_{v}": r.slope_log2, f"{prefix}_low_{v}": r.low_log2,
+                      f"{prefix}_high_{v}": r.high_log2, f"{prefix}_se_{v}": r.se_log2,
+                      f"{prefix}_chi2_dof_{v}": r.chi2_dof, f"{prefix}_p_line_{v}": r.p_value,
+                      f"{prefix}_dof_{v}": int(r.dof), f"{prefix}_text_{v}": r.fit.text(3),
+                      f"{prefix}_t_half_{v}": r.t_half, f"{prefix}_p_half_{v}": r.p_half})
+    haar = fits["haar"]
+    for r in haar.itertuples():
+        q[f"scaled_{int(r.n_visible)}"] = float(r.scaled_at_largest)
+        q[f"scaled_se_{int(r.n_visible)}"] = float(r.scaled_se)
+    far = haar.loc[haar["t_half"].abs().idxmax()]
+    q.update(slope_t_max=float(abs(far["t_half"])), slope_t_p=float(far["p_half"]),
+             slope_t_dof=int(far["dof"]), slope_t_nv=int(far["n_visible"]),
+             slope_excess_max=float((haar["slope_log2"] - VOLUME_LAW_SLOPE).max()),
+             half_inside=int(((haar["low_log2"] <= VOLUME_LAW_SLOPE) & (VOLUME_LAW_SLOPE <= haar["high_log2"])).sum()),
+             haar_fits=len(haar),
+             chi2_dof_min=float(min(t["chi2_dof"].min() for t in fits.values())),
+             chi2_dof_max=float(max(t["chi2_dof"].max() for t in fits.values())),
+             lines_rejected=int(sum(int(t["rejected"].sum()) for t in fits.values())),
+             lines_fitted=int(sum(len(t) for t in fits.values())),
+             lines_verdict=line_verdict(df, fits, seed=params["seed"]))
+
+    # checks against exact results
+    product = df[df["family"] == "product"]
+    page = page_check(df)
+    q.update(product_entropy=float(product["entropy_nats"].abs().max()),
+             product_range_error=float((product["max_objective"] - 2 * (1 - 2.0 ** -product["n_visible"])).abs().max()),
+             page_z=float(page["z"].abs().max()), page_points=len(page))
+    return q
+
+
+def _ratio_text(r: float) -> str:
+    return f"{r:.4f}" if r < 0.9999 else f"1 - {1 - r:.1e}"
+
+
+def results_rows(numbers: dict) -> list[dict]:
+    """The chapter's rows of the book's results table, from :func:`quoted`."""
+    sizes = numbers["visible_sizes"]
+    dims = ", ".join(str(2**v) for v in sizes)
+    book = dict(result="Proposition 1", figure="(book)")
+    return [
+        dict(book, quantity="sampled states above the bound sqrt(2(ln D_v - S(rho_v)))",
+             paper="not simulated", ours=f"{numbers['violations']} of {numbers['states']}"),
+        dict(book, quantity=f"largest ratio of exact max objective to the bound, D_v = {dims}",
+             paper="not simulated", ours=", ".join(_ratio_text(numbers[f"max_ratio_{v}"]) for v in sizes)),
+        dict(book, quantity="slope of log2 mean max objective per hidden qubit (n_h >= n_v, weighted by "
+             f"the SE of the means), Haar states, D_v = {dims}", paper="-1/2 (volume law)",
+             ours="; ".join(f"D_v = {2**v}: {numbers[f'slope_text_{v}']}" for v in sizes)),
+        dict(book, quantity="slope of log2 mean max objective per hidden qubit (n_h >= n_v, weighted by "
+             f"the SE of the means), brickwork of depth 2n, D_v = {dims}", paper="not simulated",
+             ours="; ".join(f"D_v = {2**v}: {numbers[f'linear_slope_text_{v}']}" for v in sizes)),
+        dict(book, quantity=f"mean max objective at D_v = {2**numbers['nv']}, n_h = {numbers['nh_max']}: "
+             f"brickwork depth {numbers['depth_min']} (area law) vs Haar (volume law)",
+             paper="O(1) vs O(sqrt(D_v/D_h))",
+             ours=f"{numbers['brick_min']:.3f} vs {numbers['haar_last']:.4f}"),
+    ]
