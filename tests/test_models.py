@@ -369,7 +369,7 @@ class TestSampleCouplings:
         per_instance = ensembles.draw(seeds, lambda g: sample_couplings(n, 1, g)[0])
         for i, seed in enumerate(seeds):
             assert np.array_equal(per_instance[i], sample_couplings(terms, 1, seed)[0])
-            assert np.array_equal(per_instance[i], ensembles.couplings(np.random.default_rng(seed), n, 0.01, 1.0))
+            assert np.array_equal(per_instance[i], sample_couplings(n, 1, np.random.default_rng(seed), 0.01, 1.0)[0])
             assert np.array_equal(per_instance[i],
                                   BoltzmannMachine(n_visible, n_hidden).sample_couplings(1, seed)[0])
 

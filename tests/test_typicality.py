@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 import scipy.linalg as sl
 from numpy.testing import assert_allclose
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 import plateaus as pl
 from plateaus import haar
 from plateaus.experiments import ensembles
 from plateaus.experiments import typicality as ty
-from plateaus.models import BoltzmannMachine, gue_hamiltonians, gue_states
+from plateaus.models import BoltzmannMachine, gue_hamiltonians, gue_states, sample_couplings
 from plateaus.params import chapter_params
 
 Z = 4.0
@@ -202,7 +202,7 @@ class TestBoltzmannVisibleStates:
         seeds = pl.parallel.spawn_seeds(5, 4)
         df = ty._chunk(seeds, model="boltzmann", n_visible=1, n_hidden=2, t=10.0, theta_low=0.0,
                        theta_high=1.0, onsite_var=0.01, offsite_var=1.0)
-        raw = ensembles.draw(seeds, lambda rng: ensembles.couplings(rng, 3, 0.01, 1.0))
+        raw = ensembles.draw(seeds, lambda rng: sample_couplings(3, 1, rng, 0.01, 1.0)[0])
         # one visible qubit: the visible-only terms are X, Y, Z on qubit 0; T1 = |J_v| / 2
         assert_allclose(df["first_order"], 0.5 * np.linalg.norm(raw[:, :3], axis=1) / df["h_norm"], rtol=1e-12)
         rho = ensembles.visible_states("boltzmann", 1, 2, seeds)
@@ -358,11 +358,202 @@ class TestChapterQuick:
             assert_allclose(points.get_offsets(), g[["first_order", "trace_distance"]].to_numpy())
         plt.close(fig)
 
-    def test_mean_slopes(self, tables):
-        from plateaus.figures import typicality as figures
 
-        _, df, _ = tables
+def synthetic_table(seed=0, instances=200):
+    """A small ``trace-distance`` table whose means are known: Haar-like models decaying with
+    slope -1/2 per register in log2, a flat one, and a Boltzmann machine with a curved decay,
+    its first-order column and operator norms."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for model, n_hidden, scale in [("haar", [2, 3, 4, 5], None), ("gue", [2, 3, 4, 5], None),
+                                   ("unitary", [2, 3, 4, 5], 0.39), ("boltzmann", [2, 3, 4, 5], "curved")]:
+        for n_h in n_hidden:
+            d_h = 2**n_h
+            if scale is None:
+                mean = haar.trace_distance_mean(d_h)
+            elif scale == "curved":
+                mean = 0.02 / (1 + n_h) ** 1.5
+            else:
+                mean = scale
+            t = mean * rng.uniform(0.5, 1.5, instances)
+            first = t * rng.uniform(0.95, 1.05, instances) if model == "boltzmann" else np.nan
+            norm = (1 + n_h) ** 1.5 * rng.uniform(0.9, 1.1, instances) if model == "boltzmann" else np.nan
+            rows.append(pd.DataFrame({"model": model, "n_visible": 1, "n_hidden": n_h, "registers": 1 + n_h,
+                                      "instance": np.arange(instances), "trace_distance": t,
+                                      "purity": 0.5 + 2 * t**2, "entropy_nats": 0.6, "h_norm": norm,
+                                      "first_order": first}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def weighted_log2_fit(x, values):
+    """Independent oracle: scipy's curve_fit of log2 mean with delta-method errors, relative
+    sigma (the covariance scaled by chi^2/dof), and the t interval with n - 2 dof."""
+    x = np.asarray(x, float)
+    means = np.array([v.mean() for v in values])
+    se = np.array([v.std(ddof=1) / np.sqrt(v.size) for v in values])
+    y, sigma = np.log2(means), se / (means * np.log(2))
+    (slope, _), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=False)
+    t = stats.t.ppf(0.975, x.size - 2)
+    chi2 = (((y - np.polyval(np.polyfit(x, y, 1, w=1 / sigma), x)) / sigma) ** 2).sum()
+    return slope, slope - t * np.sqrt(cov[0, 0]), slope + t * np.sqrt(cov[0, 0]), chi2 / (x.size - 2)
+
+
+class TestFits:
+    def test_mean_fits_against_curve_fit(self):
+        df = synthetic_table()
+        fits = ty.mean_fits(df)
+        assert list(fits.index) == ["haar", "gue", "unitary", "boltzmann"]  # the order of the text
+        for model in fits.index:
+            sub = df[df.model == model]
+            values = [g.to_numpy() for _, g in sub.groupby("registers")["trace_distance"]]
+            slope, low, high, chi2_dof = weighted_log2_fit(sorted(sub["registers"].unique()), values)
+            row = fits.loc[model]
+            assert_allclose([row.slope_log2, row.low_log2, row.high_log2, row.chi2_dof],
+                            [slope, low, high, chi2_dof], rtol=1e-6, atol=1e-9)
+            assert row.dof == 2
+        assert abs(fits.loc["haar", "slope_log2"] + 0.5) < 0.1 and abs(fits.loc["unitary", "slope_log2"]) < 0.05
+
+    def test_exact_haar_fit_is_unweighted(self):
+        s = ty.summary(synthetic_table())
+        fit = ty.exact_haar_fit(s)
+        ref = s[s.model == "haar"]
+        assert_allclose(fit.slope, np.polyfit(ref["registers"], np.log2(ref["haar_mean"]), 1)[0], rtol=1e-12)
+        assert not fit.weighted and np.isnan(fit.chi2_dof)
+
+    def test_model_table(self):
+        df = synthetic_table()
         s = ty.summary(df)
-        slopes = figures.mean_slopes(s)
-        assert set(slopes.model) == set(df["model"]) | {"haar-exact"}
-        assert (slopes.loc[slopes.model != "haar-exact", "points"] == 3).all()
+        table = ty.model_table(s, ty.mean_fits(df))
+        assert list(table.index) == ["haar", "gue", "unitary", "boltzmann"]
+        haar_rows = df[df.model == "haar"]
+        means = haar_rows.groupby("n_hidden")["trace_distance"].mean()
+        sems = haar_rows.groupby("n_hidden")["trace_distance"].sem()
+        exact = haar.trace_distance_mean(2 ** means.index.to_numpy())
+        assert_allclose(table.loc["haar", "max_ratio"], (means / (0.5 * np.sqrt(2 / 2.0**means.index))).max())
+        assert_allclose(table.loc["haar", "max_abs_z"], np.abs((means - exact) / sems).max())
+        assert table.loc["haar", "registers"] == "3-6"
+        assert table["line_rejected"].dtype == bool
+
+
+class TestAngleScan:
+    def scan(self, offsets, n_hidden=3, instances=50):
+        """Instances whose mean is the exact Haar mean plus ``offset`` standard errors."""
+        exact = haar.trace_distance_mean(2**n_hidden)
+        spread = np.tile([-1.0, 1.0], instances // 2) * 0.01  # mean 0, sem 0.01 * sqrt(n/(n-1)) / sqrt(n)
+        sem = spread.std(ddof=1) / np.sqrt(instances)
+        rows = [pd.DataFrame({"model": "unitary-random-order", "n_visible": 1, "n_hidden": n_hidden,
+                              "theta_high": theta, "instance": np.arange(instances),
+                              "trace_distance": exact + off * sem + spread})
+                for theta, off in zip([0.1, 0.3, 1.0, 3.0, 5.0], offsets)]
+        return pd.concat(rows, ignore_index=True)
+
+    @pytest.mark.parametrize("offsets, expected", [
+        ([10.0, 1.0, 5.0, 2.0, -2.9], [False, False, False, True, True]),  # a far point at 1.0 breaks the run
+        ([1.0, 1.0, 1.0, 1.0, 1.0], [True] * 5),
+        ([1.0, 1.0, 1.0, 1.0, 3.5], [False] * 5),  # the largest range is not Haar-like: none is
+    ])
+    def test_haar_like_means_within_three_se_at_every_larger_range(self, offsets, expected):
+        stats_ = ty.scan_summary(self.scan(offsets))
+        assert_allclose(stats_["z"], offsets, rtol=1e-9)
+        assert stats_["haar_like"].tolist() == expected
+
+
+class TestBoltzmann:
+    def test_steps_against_the_means(self):
+        df = synthetic_table()
+        steps = ty.boltzmann_steps(df, seed=7)
+        sub = df[df.model == "boltzmann"]
+        by = sub.groupby("n_hidden")
+        assert steps[["n_hidden_from", "n_hidden_to"]].to_numpy().tolist() == [[2, 3], [3, 4], [4, 5]]
+        assert_allclose(steps["step"], np.diff(np.log2(by["trace_distance"].mean())), rtol=1e-12)
+        assert_allclose(steps["step_first"], np.diff(np.log2(by["first_order"].mean())), rtol=1e-12)
+        n = np.arange(3, 7)
+        assert_allclose(steps["exponent"], np.diff(np.log(by["h_norm"].mean())) / np.diff(np.log(n)), rtol=1e-12)
+        assert ((steps["low"] < steps["step"]) & (steps["step"] < steps["high"])).all()
+        assert ((steps["exponent_low"] < 1.5) & (1.5 < steps["exponent_high"])).all()  # norms ~ n^1.5
+        # the bootstrap's width is the delta method's, 2 x 1.96 SE of the difference of logs, to 15 %
+        log_se = by["trace_distance"].sem() / (by["trace_distance"].mean() * np.log(2))
+        delta = 2 * 1.96 * np.hypot(log_se.to_numpy()[1:], log_se.to_numpy()[:-1])
+        assert_allclose(steps["high"] - steps["low"], delta, rtol=0.15)
+        pd.testing.assert_frame_equal(steps, ty.boltzmann_steps(df, seed=7))
+        assert not steps.equals(ty.boltzmann_steps(df, seed=8))
+
+    def test_first_order_stats(self):
+        df = synthetic_table()
+        bm = ty.boltzmann_first_order_stats(df)
+        sub = df[df.model == "boltzmann"]
+        assert_allclose(bm["median_ratio"], np.median(sub["trace_distance"] / sub["first_order"]))
+        norms = sub.groupby("n_hidden")["h_norm"].mean()
+        assert_allclose([bm["norm_min"], bm["norm_max"]], [norms.iloc[0], norms.iloc[-1]])
+        values = [g.to_numpy() for _, g in sub.groupby("registers")["first_order"]]
+        slope, low, high, _ = weighted_log2_fit(range(3, 7), values)
+        assert_allclose([bm["first_order_fit"].slope, bm["first_order_fit"].slope_low], [slope, low], rtol=1e-6)
+        assert bm["norm_fit"].slope_low < 1.5 < bm["norm_fit"].slope_high
+
+    def test_no_boltzmann_rows(self):
+        df = synthetic_table()
+        with pytest.raises(ValueError, match="Boltzmann"):
+            ty.boltzmann_steps(df[df.model != "boltzmann"], seed=0)
+
+
+class TestQuoted:
+    def test_numbers_at_quick_scale(self, tables):
+        params, df, scan = tables
+        n = ty.quoted(params, df, scan)
+        fits = ty.mean_fits(df)
+        for model in ("haar", "gue", "unitary", "unitary-random-order", "boltzmann"):
+            sub = df[df.model == model]
+            values = [g.to_numpy() for _, g in sub.groupby("registers")["trace_distance"]]
+            slope, low, high, chi2_dof = weighted_log2_fit(sorted(sub["registers"].unique()), values)
+            assert_allclose([n[f"slope_{model}"], n[f"slope_low_{model}"], n[f"slope_high_{model}"],
+                             n[f"chi2_dof_{model}"]], [slope, low, high, chi2_dof], rtol=1e-5, atol=1e-7)
+            assert n[f"fit_text_{model}"] == fits.loc[model, "fit"].text()
+            assert n[f"dof_{model}"] == len(values) - 2
+        assert n["line_boltzmann"] == ("rejected" if n["p_line_boltzmann"] < 0.01 else "not rejected")
+        close = df[df.model.isin(["haar", "gue", "unitary-random-order"])]
+        means = close.groupby(["model", "n_hidden"])["trace_distance"].mean().reset_index()
+        ratio = means["trace_distance"] / (0.5 * np.sqrt(2 / 2.0 ** means["n_hidden"]))
+        assert n["cells_close"] == len(means) and n["cells_below"] == int((ratio < 1).sum())
+        assert_allclose(n["max_ratio_close"], ratio.max())
+        assert n["sizes"] == len(params["n_hidden"]) and n["reg_max"] == 1 + max(params["n_hidden"])
+        sub = df[df.model == "boltzmann"]
+        assert_allclose(n["bm_median_ratio"], np.median(sub["trace_distance"] / sub["first_order"]))
+        m = sub.groupby("n_hidden")["trace_distance"].mean()
+        assert_allclose([n["bm_first_step"], n["bm_last_step"]],
+                        [np.log2(m.iloc[1] / m.iloc[0]), np.log2(m.iloc[-1] / m.iloc[-2])], rtol=1e-12)
+        assert n["bm_first_step_from"] == min(params["boltzmann_n_hidden"])
+        norms = sub.groupby("registers")["h_norm"]
+        ln_n = np.log(np.array(sorted(norms.groups), float))
+        ln_mean = np.log(norms.mean().to_numpy())
+        ln_se = (norms.sem() / norms.mean()).to_numpy()
+        a = np.polyfit(ln_n, ln_mean, 1, w=1 / ln_se)[0]
+        assert_allclose(n["bm_norm_exponent"], a, rtol=1e-10)
+        n0 = 1 + min(params["boltzmann_n_hidden"])
+        assert_allclose(n["bm_first_step_power"], -a * np.log2((n0 + 1) / n0), rtol=1e-10)
+        local = np.diff(ln_mean) / np.diff(ln_n)
+        assert_allclose([n["bm_exponent_min"], n["bm_exponent_max"]], [local.min(), local.max()], rtol=1e-10)
+        eq11 = scan[scan.model == "unitary"].groupby("theta_high")["trace_distance"].mean()
+        assert_allclose(n["scan_eq11_min"], eq11.min())
+        ro = scan[scan.model == "unitary-random-order"].groupby("theta_high")["trace_distance"]
+        z = (ro.mean() - haar.trace_distance_mean(2 ** params["scan_n_hidden"])) / ro.sem()
+        like = [bool((z.abs().to_numpy()[i:] <= 3).all()) for i in range(len(z))]
+        expected = z.index[like].min() if any(like) else np.nan
+        assert_allclose(n["scan_first_haarlike"], expected)
+        assert n["prefix_error"] < 1e-13
+        assert_allclose(n["exact_ratio_max"], max(haar.trace_distance_mean(2**h) / (0.5 * np.sqrt(2 / 2**h))
+                                                  for h in params["n_hidden"]))
+
+    def test_results_rows(self, tables):
+        params, df, scan = tables
+        n = ty.quoted(params, df, scan)
+        rows = ty.results_rows(n)
+        assert len(rows) == 6 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        by_quantity = {r["quantity"]: r["ours"] for r in rows}
+        assert by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, GUE, t = 10"] == n["fit_text_gue"]
+        assert by_quantity["largest ratio of mean T to the bound, Haar states"] == f"{n['ratio_haar']:.3f}"
+        bm = by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, Boltzmann machine"]
+        assert bm.startswith(n["fit_text_boltzmann"])
+        assert ("per-step differences" in bm) == (n["line_boltzmann"] == "rejected")
+        # a rejected line brings its first and last steps into the row
+        forced = ty.results_rows({**n, "line_boltzmann": "rejected"})
+        assert f"{n['bm_first_step_text']}" in forced[4]["ours"] and f"{n['bm_last_step_text']}" in forced[4]["ours"]

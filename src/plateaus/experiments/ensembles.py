@@ -31,13 +31,6 @@ def draw(seeds: Sequence[np.random.SeedSequence], sampler: Callable[[np.random.G
     return np.stack([np.asarray(sampler(np.random.default_rng(s))) for s in seeds])
 
 
-def couplings(rng: np.random.Generator, n_qubits: int, onsite_var: float, offsite_var: float) -> np.ndarray:
-    r"""One instance of the Eq. (11) coefficients, ``(K,)``: ``sample_couplings(n_qubits, 1, rng,
-    onsite_var, offsite_var)[0]`` (:func:`plateaus.models.sample_couplings`, the one sampler;
-    kept as a shorthand for :func:`draw`)."""
-    return sample_couplings(n_qubits, 1, rng, onsite_var, offsite_var)[0]
-
-
 def return_amplitude(diagonal: np.ndarray, off_diagonal: np.ndarray, t: float,
                      tol: float = RETURN_AMPLITUDE_TOL) -> complex:
     r"""The return amplitude :math:`\langle 0|e^{-iTt}|0\rangle` of a real symmetric

@@ -13,7 +13,11 @@ Experiments (each a tidy table in the store):
 
 :func:`summary` turns the first table into one row per model and size (mean, standard error,
 standard deviation, histogram peak, the exact Haar values and the paper's bound), and
-:func:`prefix_check` verifies the gate-order argument of the chapter.
+:func:`prefix_check` verifies the gate-order argument of the chapter. :func:`mean_fits`,
+:func:`model_table`, :func:`scan_summary`, :func:`boltzmann_steps` and
+:func:`boltzmann_first_order_stats` are the analysis the page shows, every fit from
+:mod:`plateaus.analysis`; :func:`quoted` returns every number the page quotes and
+:func:`results_rows` its rows of the book's results table.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import haar, store
+from .. import analysis, haar, store
 from ..measures import entropy, purity, trace_distance
 from ..models import UnitaryQNN, sample_couplings
 from ..parallel import map_instances
@@ -179,7 +183,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     out["haar_purity"] = haar.mean_purity(d_v, d_h)
     out["bound"] = haar.paper_bound(d_v, d_h)
     out["ratio"] = out["mean"] / out["bound"]
-    out["z_haar"] = (out["mean"] - out["haar_mean"]) / out["sem"]
+    out["z_haar"] = analysis.z_scores(out["mean"], out["sem"], out["haar_mean"])
     out["ks_haar"] = [
         stats.kstest(group.to_numpy(), lambda x, d=2**n_h: haar.trace_distance_cdf(x, d)).pvalue
         if n_v == 1 else np.nan
@@ -208,29 +212,265 @@ def prefix_length(n_visible: int, n_hidden: int) -> tuple[int, int]:
     return last, len(terms)
 
 
+#: The models of the chapter in the order of its text and tables.
+MODEL_ORDER = ("haar", "gue", "unitary-random-order", "unitary", "boltzmann")
+#: The ensembles that behave like Haar-random states (their means are compared with the exact law).
+HAAR_LIKE = ("haar", "gue", "unitary-random-order")
+#: Labels of the models in the results table.
+RESULT_LABELS = {"haar": "Haar states", "gue": "GUE, t = 10", "unitary-random-order": "unitary model, random order",
+                 "unitary": "unitary model, Eq. (11) order", "boltzmann": "Boltzmann machine"}
+#: Distance from the exact Haar mean, in standard errors, within which the angle scan calls a mean Haar-like.
+SCAN_Z = 3.0
+
+
+def _models(df: pd.DataFrame) -> list[str]:
+    present = list(dict.fromkeys(df["model"]))
+    return [m for m in MODEL_ORDER if m in present] + [m for m in present if m not in MODEL_ORDER]
+
+
+def mean_fits(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Per model: the weighted fit of :math:`\log_2 \bar T` against the registers
+    :math:`\log_2(D_vD_h)` (:func:`plateaus.analysis.log_fits`), each mean weighted by its
+    standard error (delta method), the slope's 95 % interval from Student's t with
+    :math:`n - 2` degrees of freedom and the fit's :math:`\chi^2/\mathrm{dof}`.
+
+    A slope of a logarithm against a logarithm of a dimension is the same in any base: the
+    ``ln`` columns of :func:`~plateaus.analysis.log_fits` would be :math:`\ln\bar T` per
+    register. Indexed by model (:data:`MODEL_ORDER`), columns those of ``log_fits``.
+    """
+    fits = analysis.log_fits(df, "model", "trace_distance", x="registers").set_index("model")
+    return fits.loc[_models(df)]
+
+
+def exact_haar_fit(summary: pd.DataFrame) -> analysis.LineFit:
+    r"""The slope of :math:`\log_2` of the exact Haar mean :math:`\mathbb E\,T` against the
+    registers of the ``haar`` rows of ``summary`` (or of its first model): an unweighted fit,
+    since the exact values carry no noise (its interval measures their curvature only)."""
+    ref = summary[summary.model == "haar"] if (summary.model == "haar").any() else \
+        summary[summary.model == summary.model.iloc[0]]
+    return analysis.log_fit(ref["registers"], ref["haar_mean"], base=2)
+
+
+def model_table(summary: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
+    r"""The table the page shows, one row per model: its registers, the slope of
+    :math:`\log_2\bar T` with its 95 % interval and :math:`\chi^2/\mathrm{dof}` (from
+    :func:`mean_fits`; the bound's slope is :math:`-\frac12`), whether the line is rejected
+    (p < 0.01), the largest ratio of the mean to the bound, the largest distance of the mean
+    from the exact Haar mean in standard errors, and the smallest Kolmogorov-Smirnov p-value
+    against the exact Haar law, over the model's sizes."""
+    g = summary.groupby("model", sort=False)
+    models = [m for m in fits.index if m in g.groups]
+    out = pd.DataFrame({
+        "registers": g["registers"].agg(lambda r: f"{r.min()}-{r.max()}"),
+        "slope": fits["slope_log2"],
+        "low": fits["low_log2"],
+        "high": fits["high_log2"],
+        "chi2_dof": fits["chi2_dof"],
+        "p_line": fits["p_value"],
+        "line_rejected": fits["rejected"].astype(bool),
+        "max_ratio": g["ratio"].max(),
+        "max_abs_z": g["z_haar"].agg(lambda z: z.abs().max()),
+        "min_ks_p": g["ks_haar"].min(),
+    })
+    return out.loc[models]
+
+
+def _by(sub: pd.DataFrame, x, column: str) -> dict:
+    keys = sub[x] if isinstance(x, str) else x
+    return {float(k): grp.to_numpy(dtype=float) for k, grp in sub[column].groupby(np.asarray(keys, dtype=float))}
+
+
+def boltzmann_steps(df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    r"""Per-step differences of the Boltzmann machine, one row per step :math:`n_h \to n_h + 1`,
+    with 95 % intervals from a seeded bootstrap over instances
+    (:func:`plateaus.analysis.bootstrap_log_fit`, seed ``seed``):
+
+    ``step`` and ``low``, ``high``: :math:`\log_2 \bar T(n_h + 1) - \log_2 \bar T(n_h)`;
+    ``step_first``, ``low_first``, ``high_first``: the same for the first-order prediction
+    :math:`T_1`; ``exponent``, ``exponent_low``, ``exponent_high``: the local exponent of the
+    mean operator norm, :math:`\Delta\ln\overline{\|H\|}/\Delta\ln n` (:math:`n` qubits),
+    which a power law :math:`\|H\| \propto n^a` would hold at :math:`a` at every step.
+    Columns ``n_hidden_from``, ``n_hidden_to`` name the step.
+    """
+    sub = df[df.model == "boltzmann"]
+    if sub.empty:
+        raise ValueError("df holds no Boltzmann-machine rows (model == 'boltzmann')")
+    t = analysis.bootstrap_log_fit(_by(sub, "registers", "trace_distance"), seed=seed).steps
+    first = analysis.bootstrap_log_fit(_by(sub, "registers", "first_order"), seed=seed).steps
+    norm = analysis.bootstrap_log_fit(_by(sub, np.log(sub["registers"].to_numpy(float)), "h_norm"),
+                                      base="e", seed=seed).steps
+    dx = (norm["x_to"] - norm["x_from"]).to_numpy()
+    n_v = int(sub["n_visible"].iloc[0])
+    return pd.DataFrame({
+        "n_hidden_from": (t["x_from"] - n_v).astype(int), "n_hidden_to": (t["x_to"] - n_v).astype(int),
+        "step": t["step"], "low": t["low"], "high": t["high"],
+        "step_first": first["step"], "low_first": first["low"], "high_first": first["high"],
+        "exponent": norm["step"] / dx, "exponent_low": norm["low"] / dx, "exponent_high": norm["high"] / dx,
+    })
+
+
+def boltzmann_norm_fit(df: pd.DataFrame) -> analysis.LineFit:
+    r"""Weighted fit of :math:`\ln\overline{\|H\|_\infty}` against :math:`\ln n` for the
+    Boltzmann machine (the exponent :math:`a` of :math:`\|H\| \propto n^a`), each mean weighted
+    by its standard error (delta method)."""
+    sub = df[df.model == "boltzmann"]
+    s = analysis.group_stats(sub, "registers", "h_norm")
+    return analysis.log_fit(np.log(s["registers"].to_numpy(float)), s["mean"], s["se"], base="e")
+
+
 def boltzmann_first_order_stats(df: pd.DataFrame) -> dict:
     r"""How well the first-order (high-temperature) prediction explains the Boltzmann machine.
 
     Returns ``median_ratio`` (median of :math:`T / T_1` over all instances), ``log_corr`` (the
     correlation of :math:`\ln T` and :math:`\ln T_1`), ``norm_min``, ``norm_max`` (mean
-    :math:`\|H\|_\infty` at the smallest and the largest size), ``norm_exponent`` (slope of
-    :math:`\ln \overline{\|H\|}` against :math:`\ln n`: :math:`\|H\|_\infty \propto n^{a}`) and
-    ``first_order_slope`` (slope of :math:`\log_2 \bar T_1` against the registers).
+    :math:`\|H\|_\infty` at the smallest and the largest size), ``norm_fit``
+    (:func:`boltzmann_norm_fit`) and ``first_order_fit`` (the weighted fit of
+    :math:`\log_2 \bar T_1` against the registers).
     """
     sub = df[df.model == "boltzmann"]
     if sub.empty:
         raise ValueError("df holds no Boltzmann-machine rows (model == 'boltzmann')")
     ratio = sub["trace_distance"] / sub["first_order"]
-    by = sub.groupby("registers")
-    norms = by["h_norm"].mean()
-    first = by["first_order"].mean()
+    norms = sub.groupby("registers")["h_norm"].mean()
+    first = analysis.group_stats(sub, "registers", "first_order")
     return dict(
         median_ratio=float(ratio.median()),
         log_corr=float(np.corrcoef(np.log(sub["trace_distance"]), np.log(sub["first_order"]))[0, 1]),
         norm_min=float(norms.iloc[0]),
         norm_max=float(norms.iloc[-1]),
-        norm_exponent=float(stats.linregress(np.log(norms.index.to_numpy(float)), np.log(norms.to_numpy())).slope)
-        if len(norms) > 1 else float("nan"),
-        first_order_slope=float(stats.linregress(first.index.to_numpy(float), np.log2(first.to_numpy())).slope)
-        if len(first) > 1 else float("nan"),
+        norm_fit=boltzmann_norm_fit(df),
+        first_order_fit=analysis.log_fit(first["registers"], first["mean"], first["se"], base=2),
     )
+
+
+def scan_summary(scan: pd.DataFrame) -> pd.DataFrame:
+    r"""One row per model and angle range of an ``angle-scan`` table: ``n``, ``mean``, ``se``
+    of :math:`T`, the exact Haar mean ``haar_mean`` for its :math:`D_h`, ``z`` (distance from
+    it in standard errors, :func:`plateaus.analysis.z_scores`) and ``haar_like``: within
+    :data:`SCAN_Z` standard errors here *and at every larger range* of the same model."""
+    stats = analysis.group_stats(scan, ["model", "theta_high"], "trace_distance")
+    d_h = 2 ** int(scan["n_hidden"].iloc[0])
+    stats["haar_mean"] = haar.trace_distance_mean(d_h)
+    stats["z"] = analysis.z_scores(stats["mean"], stats["se"], stats["haar_mean"])
+    within = stats["z"].abs() <= SCAN_Z
+    # within here and at every larger theta_high: a reversed cumulative "all"
+    stats["haar_like"] = within.groupby(stats["model"]).transform(lambda w: w[::-1].cummin()[::-1]).astype(bool)
+    return stats[["model", "theta_high", "n", "mean", "se", "haar_mean", "z", "haar_like"]]
+
+
+def _step_text(row, col="step", low="low", high="high") -> str:
+    return f"{row[col]:.3f} [{row[low]:.3f}, {row[high]:.3f}]"
+
+
+def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
+    r"""Every number the chapter quotes, from its parameters and its two tables.
+
+    Keys are the glue names without the chapter's prefix. Per model ``m`` (``haar``, ``gue``,
+    ``unitary``, ``unitary-random-order``, ``boltzmann``): ``slope_m``, ``slope_low_m``,
+    ``slope_high_m``, ``chi2_dof_m``, ``p_line_m``, ``dof_m`` and ``fit_text_m`` (the weighted fit of
+    :func:`mean_fits`), ``ratio_m``, ``z_m``, ``ks_m`` (:func:`model_table`). Then the exact
+    Haar slope, the cells of the Haar-like ensembles below the bound, the exact ratios, the
+    gate-order numbers, the angle scan (:func:`scan_summary`) and the Boltzmann machine's
+    first-order statistics, fits and per-step differences (:func:`boltzmann_steps`, seeded
+    with ``params["seed"]``): the first and the last step under ``bm_first_step*`` and
+    ``bm_last_step*`` (``*_t1`` for :math:`T_1`; ``*_power`` the step
+    :math:`-a\log_2\frac{n+1}{n}` of a power :math:`n^{-a}` with the fitted norm exponent
+    :math:`a`), and the smallest and largest local norm exponent. ``line_boltzmann`` says in
+    words whether its line is rejected.
+    """
+    params = _validated(params)
+    summ = summary(df)
+    fits = mean_fits(df)
+    table = model_table(summ, fits)
+    n_v = params["n_visible"]
+    out: dict = {
+        "scale": params["scale"], "instances": params["instances"],
+        "nh_min": min(params["n_hidden"]), "nh_max": max(params["n_hidden"]),
+        "bm_nh_min": min(params["boltzmann_n_hidden"]), "bm_nh_max": max(params["boltzmann_n_hidden"]),
+        "reg_min": n_v + min(params["n_hidden"]), "reg_max": n_v + max(params["n_hidden"]),
+    }
+    for model, row in table.iterrows():
+        fit = fits.loc[model, "fit"]
+        out.update({f"slope_{model}": fit.slope, f"slope_low_{model}": fit.slope_low,
+                    f"slope_high_{model}": fit.slope_high, f"chi2_dof_{model}": fit.chi2_dof,
+                    f"p_line_{model}": fit.p_value, f"dof_{model}": fit.dof, f"fit_text_{model}": fit.text(),
+                    f"ratio_{model}": float(row.max_ratio), f"z_{model}": float(row.max_abs_z),
+                    f"ks_{model}": float(row.min_ks_p)})
+    exact = exact_haar_fit(summ)
+    out["slope_haar_exact"] = exact.slope
+    close_models = [m for m in HAAR_LIKE if m in fits.index]
+    out["exact_in_intervals"] = int(sum(fits.loc[m, "low_log2"] <= exact.slope <= fits.loc[m, "high_log2"]
+                                        for m in close_models))
+    out["haar_like_models"] = len(close_models)
+    close = summ[summ.model.isin(HAAR_LIKE)]
+    out.update(cells_close=len(close), cells_below=int((close["ratio"] < 1).sum()),
+               sizes=len(params["n_hidden"]), min_p_chance=1 - 0.95 ** len(params["n_hidden"]),
+               max_ratio_close=float(close["ratio"].max()))
+    exact_ratio = haar.trace_distance_mean(2 ** np.asarray(params["n_hidden"])) / \
+        haar.paper_bound(2**n_v, 2 ** np.asarray(params["n_hidden"]))
+    out.update(exact_ratio_min=float(np.min(exact_ratio)), exact_ratio_max=float(np.max(exact_ratio)))
+
+    # the gate order
+    prefix, total = prefix_length(n_v, max(params["n_hidden"]))
+    eq11 = summ[summ.model == "unitary"]
+    out.update(prefix_gates=prefix, all_gates=total, prefix_n=n_v + max(params["n_hidden"]),
+               prefix_error=prefix_check(n_v, 4, 20, params["seed"]),
+               eq11_mean_min=float(eq11["mean"].min()), eq11_mean_max=float(eq11["mean"].max()),
+               eq11_entropy=float(eq11["mean_entropy"].mean()), ln2=float(np.log(2)))
+
+    # the angle scan
+    scan_stats = scan_summary(scan)
+    random_order = scan_stats[scan_stats.model == "unitary-random-order"]
+    haarlike = random_order[random_order["haar_like"]]
+    out.update(scan_nh=params["scan_n_hidden"], scan_haar=float(haar.trace_distance_mean(2 ** params["scan_n_hidden"])),
+               scan_first_haarlike=float(haarlike["theta_high"].min()) if len(haarlike) else float("nan"),
+               scan_smallest=float(min(params["theta_highs"])),
+               scan_smallest_mean=float(random_order.sort_values("theta_high")["mean"].iloc[0]),
+               scan_eq11_min=float(scan_stats.loc[scan_stats.model == "unitary", "mean"].min()))
+
+    # the Boltzmann machine
+    bm = boltzmann_first_order_stats(df)
+    norm_fit, first_fit = bm.pop("norm_fit"), bm.pop("first_order_fit")
+    out.update({f"bm_{k}": v for k, v in bm.items()})
+    out.update(bm_norm_exponent=norm_fit.slope, bm_norm_exponent_low=norm_fit.slope_low,
+               bm_norm_exponent_high=norm_fit.slope_high, bm_norm_chi2_dof=norm_fit.chi2_dof,
+               bm_norm_p_line=norm_fit.p_value,
+               bm_first_order_slope=first_fit.slope, bm_first_order_low=first_fit.slope_low,
+               bm_first_order_high=first_fit.slope_high, bm_first_order_chi2_dof=first_fit.chi2_dof,
+               bm_first_order_p_line=first_fit.p_value)
+    out["line_boltzmann"] = "rejected" if fits.loc["boltzmann", "rejected"] else "not rejected"
+    steps = boltzmann_steps(df, params["seed"])
+    for which, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
+        out.update({f"bm_{which}_step_from": int(row.n_hidden_from), f"bm_{which}_step_to": int(row.n_hidden_to),
+                    f"bm_{which}_step": float(row.step), f"bm_{which}_step_low": float(row.low),
+                    f"bm_{which}_step_high": float(row.high),
+                    f"bm_{which}_step_t1": float(row.step_first), f"bm_{which}_step_t1_low": float(row.low_first),
+                    f"bm_{which}_step_t1_high": float(row.high_first),
+                    f"bm_{which}_step_power": -norm_fit.slope * float(np.log2((row.n_hidden_to + n_v)
+                                                                              / (row.n_hidden_from + n_v))),
+                    f"bm_{which}_step_text": _step_text(row)})
+    out.update(bm_exponent_min=float(steps["exponent"].min()), bm_exponent_max=float(steps["exponent"].max()))
+    return out
+
+
+def results_rows(numbers: dict) -> list[dict]:
+    """The chapter's rows of the book's results table, from :func:`quoted`: the slope of
+    :math:`\\log_2` of the mean distance per hidden qubit for every model (interval and fit
+    quality; where the line is rejected, also the first and last per-step differences), and
+    the largest ratio of the Haar states' mean to the bound."""
+    rows = []
+    for model, label in RESULT_LABELS.items():
+        if f"fit_text_{model}" not in numbers:
+            continue
+        ours = numbers[f"fit_text_{model}"]
+        if model == "boltzmann" and numbers.get("line_boltzmann") == "rejected":
+            ours += (f"; per-step differences n_h {numbers['bm_first_step_from']}→{numbers['bm_first_step_to']}: "
+                     f"{numbers['bm_first_step_text']}, {numbers['bm_last_step_from']}→{numbers['bm_last_step_to']}: "
+                     f"{numbers['bm_last_step_text']}")
+        rows.append(dict(result="Proposition 2", figure="3(a)",
+                         quantity=f"slope of log2 E T(ρ_v, I/2) per hidden qubit, {label}",
+                         paper="-0.5 (bound ½√(D_v/D_h); no fitted number)", ours=ours))
+    rows.append(dict(result="Proposition 2", figure="3(a)",
+                     quantity="largest ratio of mean T to the bound, Haar states",
+                     paper="≤ 1", ours=f"{numbers['ratio_haar']:.3f}"))
+    return rows

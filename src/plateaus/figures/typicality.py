@@ -2,7 +2,8 @@ r"""Figures of the chapter *Typicality* (the paper's Figs. 3(a) and 4), drawn fr
 
 Every function takes the tables of :mod:`plateaus.experiments.typicality` (or their
 :func:`~plateaus.experiments.typicality.summary`) and returns a matplotlib figure; the exact
-Haar curves come from :mod:`plateaus.haar`.
+Haar curves come from :mod:`plateaus.haar`. The slopes the page quotes are fitted in the
+experiment module (:func:`~plateaus.experiments.typicality.mean_fits`), not here.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pandas as pd
 import seaborn as sns
 
 from .. import haar
-from .style import MODEL_COLORS, MODEL_LABELS, fit_line, new_figure
+from ..experiments import typicality as experiment
+from .style import MODEL_COLORS, MODEL_LABELS, new_figure
 
 #: Panels of the histogram figure: (model, panel title).
 PANELS = (
@@ -21,26 +23,6 @@ PANELS = (
     ("boltzmann", "(c) Boltzmann machine"),
     ("haar", "Haar-random states (reference)"),
 )
-
-
-def mean_slopes(summary: pd.DataFrame) -> pd.DataFrame:
-    r"""Least-squares slope of :math:`\log_2 \bar T` against the registers, per model.
-
-    Returns one row per model (in order of appearance) with ``slope, slope_se, points,
-    registers_min, registers_max``, plus a row ``haar-exact`` for the exact Haar mean over
-    the registers of the ``haar`` rows (or of the first model). The bound's slope is -1/2.
-    """
-    rows = []
-    for model, g in summary.groupby("model", sort=False):
-        fit = fit_line(g["registers"], np.log2(g["mean"]))
-        rows.append(dict(model=model, slope=fit.slope, slope_se=fit.slope_se, points=fit.n_points,
-                         registers_min=int(g["registers"].min()), registers_max=int(g["registers"].max())))
-    ref = summary[summary.model == "haar"] if (summary.model == "haar").any() else \
-        summary[summary.model == summary.model.iloc[0]]
-    fit = fit_line(ref["registers"], np.log2(ref["haar_mean"]))
-    rows.append(dict(model="haar-exact", slope=fit.slope, slope_se=0.0, points=fit.n_points,
-                     registers_min=int(ref["registers"].min()), registers_max=int(ref["registers"].max())))
-    return pd.DataFrame(rows)
 
 
 def _size_colors(sizes):
@@ -147,9 +129,9 @@ def angle_scan(scan: pd.DataFrame):
     :math:`\theta \sim U[0, \theta_{max})`, both gate orders, with two standard errors; the
     exact Haar mean and the bound for the same :math:`D_h` as horizontal lines."""
     fig, ax = new_figure(width=5.6, height=4.2)
-    stats = scan.groupby(["model", "theta_high"])["trace_distance"].agg(["mean", "sem"]).reset_index()
+    stats = experiment.scan_summary(scan)
     for model, g in stats.groupby("model", sort=False):
-        ax.errorbar(g["theta_high"], g["mean"], yerr=2 * g["sem"], fmt="o-", ms=4, lw=1, capsize=2,
+        ax.errorbar(g["theta_high"], g["mean"], yerr=2 * g["se"], fmt="o-", ms=4, lw=1, capsize=2,
                     color=MODEL_COLORS[model], label=MODEL_LABELS[model])
     d_h = 2 ** int(scan["n_hidden"].iloc[0])
     ax.axhline(haar.trace_distance_mean(d_h), color="k", ls="--", lw=1, label="Haar mean (exact)")
@@ -187,22 +169,3 @@ def boltzmann_first_order(df: pd.DataFrame):
     ax.legend(fontsize="x-small", markerscale=3)
     fig.tight_layout()
     return fig
-
-
-def model_table(summary: pd.DataFrame) -> pd.DataFrame:
-    r"""The numbers the chapter quotes, one row per model: the slope of :math:`\log_2\bar T`
-    against the registers with its standard error (:func:`mean_slopes`; the bound's is
-    -1/2), the largest ratio of the mean to the bound, the largest distance of the mean from
-    the exact Haar mean in standard errors, and the smallest Kolmogorov-Smirnov p-value
-    against the exact Haar law, over the model's sizes."""
-    slopes = mean_slopes(summary).set_index("model")
-    g = summary.groupby("model", sort=False)
-    out = pd.DataFrame({
-        "registers": g["registers"].agg(lambda r: f"{r.min()}-{r.max()}"),
-        "slope": slopes["slope"],
-        "slope_se": slopes["slope_se"],
-        "max_ratio": g["ratio"].max(),
-        "max_abs_z": g["z_haar"].agg(lambda z: z.abs().max()),
-        "min_ks_p": g["ks_haar"].min(),
-    })
-    return out.loc[list(g.groups)]
