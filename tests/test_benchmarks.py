@@ -29,6 +29,7 @@ from plateaus import store  # noqa: E402
 from plateaus.experiments import benchmarks as reader  # noqa: E402
 
 TASKS = suite.tasks()
+PARAMS = {"chapter": "benchmarks", "scale": "paper"}
 TINY = {"T1": 4, "T2": 4, "T2-forward": 4, "T3": 4}
 
 
@@ -158,7 +159,7 @@ class TestReaders:
         t = reader.targets(slow).set_index(["task", "n"])
         assert t.loc[("T2", 7), "status"] == "missed"
         np.testing.assert_allclose(t.loc[("T2", 7), "measured"], 100.0)
-        q = reader.quotes(reader.Results(slow, {}, {}), reader.figure_wall_times("paper", []))
+        q = reader.quoted(PARAMS, reader.Results(slow, {}, {}), reader.figure_wall_times("paper", []))
         assert q["verdict-T2-7"] == "missed: 100× measured against 400×, a factor 4.0 short"
         assert q["verdict-T3-7"] == "not measured at this scale"
 
@@ -175,6 +176,60 @@ class TestReaders:
         np.testing.assert_allclose(fits.loc["T1", "exponent"], 1.0, rtol=1e-10)
         assert fits.loc["T2", "exponent_se"] < 1e-6
 
+    def test_cost_fit_interval_is_unweighted_t_with_sizes_minus_two_dof(self):
+        from scipy import stats
+
+        rng = np.random.default_rng(5)
+        ns = np.arange(4, 11)
+        rows = []
+        for n in ns:
+            k = 3 * n + 9 * n * (n - 1) // 2
+            rows.append(dict(task="T2", implementation="project", role="project", n=int(n), n_terms=k,
+                             seconds=1.0, cpu_seconds=1e-9 * (k * 2.0**n) ** 0.9 * np.exp(0.1 * rng.standard_normal())))
+        df = _timings(rows)
+        fits = reader.cost_fits(df).set_index("task")
+        x = np.log(reader.cost_variable("T2", df["n"], df["n_terms"]))
+        y = np.log(df["cpu_seconds"].to_numpy())
+        ref = stats.linregress(x, y)  # independent: ordinary least squares
+        row = fits.loc["T2"]
+        np.testing.assert_allclose(row["exponent"], ref.slope, rtol=1e-10)
+        np.testing.assert_allclose(row["exponent_se"], ref.stderr, rtol=1e-8)
+        t = stats.t.ppf(0.975, len(ns) - 2)
+        np.testing.assert_allclose([row["exponent_low"], row["exponent_high"]],
+                                   [ref.slope - t * ref.stderr, ref.slope + t * ref.stderr], rtol=1e-8)
+        assert row["dof"] == 5 and row["fit"].weighted is False
+        # the larger half: n = 7..10, 4 sizes, 2 dof
+        top = stats.linregress(x[3:], y[3:])
+        assert row["n_upper"] == 7 and row["dof_upper"] == 2
+        np.testing.assert_allclose(row["exponent_upper"], top.slope, rtol=1e-10)
+        t2 = stats.t.ppf(0.975, 2)
+        np.testing.assert_allclose(row["exponent_upper_high"], top.slope + t2 * top.stderr, rtol=1e-8)
+        q = reader.quoted(PARAMS, reader.Results(df, {}, {}), reader.figure_wall_times("paper", []))
+        assert q["exponent-T2-project"] == f"{ref.slope:.2f} [{ref.slope - t * ref.stderr:.2f}, {ref.slope + t * ref.stderr:.2f}]"
+        assert q["exponent-dof-T2-project"] == "5" and q["exponent-upper-dof-T2-project"] == "2"
+        table = reader.fits_table(reader.cost_fits(df))
+        assert table.iloc[0]["all sizes: n (dof)"] == "4–10 (5)"
+        assert table.iloc[0]["larger sizes: n (dof)"] == "7–10 (2)"
+        assert table.iloc[0]["exponent a, all sizes [95 %]"] == q["exponent-T2-project"]
+
+    def test_two_sizes_give_no_interval(self):
+        rows = [dict(task="T3", implementation="project", role="project", n=n, n_terms=3 * n,
+                     seconds=1.0, cpu_seconds=1e-6 * n**3) for n in (4, 5, 6, 7)]
+        fits = reader.cost_fits(_timings(rows))
+        top = fits.iloc[0]["fit_upper"]
+        assert fits.iloc[0]["dof_upper"] == 0 and fits.iloc[0]["dof"] == 2
+        assert reader.exponent_text(top) == f"{top.slope:.2f}, two sizes: no interval"
+        q = reader.quoted(PARAMS, reader.Results(_timings(rows), {}, {}), reader.figure_wall_times("paper", []))
+        assert q["exponent-upper-T3-project"].endswith(", two sizes: no interval")
+        assert q["exponent-T2-project"] == reader.NOT_MEASURED
+
+    def test_table_defaults_to_the_largest_size(self):
+        rows = [dict(task="T1", implementation="project", role="project", n=n, n_terms=0,
+                     seconds=1e-3 * n, cpu_seconds=1e-3 * n) for n in (6, 8)]
+        t = reader.table(_timings(rows), "T1")
+        assert t.index.get_level_values("n").tolist() == [8]
+        assert reader.table(reader.empty_timings(), "T1").empty
+
     def test_figure_wall_times_read_the_manifests(self, tmp_path):
         df = pd.DataFrame({"x": [1.0]})
         store.save("ch-a", "paper", "table-one", df, {"seed": 1}, 12.5, root=tmp_path)
@@ -183,22 +238,24 @@ class TestReaders:
         walls = reader.figure_wall_times("paper", ["ch-a", "ch-b", "ch-missing"], root=tmp_path)
         assert walls[["chapter", "experiment"]].values.tolist() == [["ch-a", "table-one"], ["ch-b", "table-two"]]
         np.testing.assert_allclose(walls["wall_time_s"], [12.5, 7.5])
-        q = reader.quotes(None, walls)
+        q = reader.quoted(PARAMS, None, walls)
         assert q["figures-total-min"] == "0.3" and q["figures-verdict"] == "within the target"
         today = walls["date_utc"].iloc[0][:10]
         assert q["figures-dates"] == f"all on {today}"
         walls.loc[1, "date_utc"] = "2020-01-02T00:00:00+00:00"
-        assert reader.quotes(None, walls)["figures-dates"] == f"between 2020-01-02 and {today}"
+        assert reader.quoted(PARAMS, None, walls)["figures-dates"] == f"between 2020-01-02 and {today}"
 
     @pytest.mark.parametrize("load, state", [("0.05 0.80 1.20", "idle"), ("0.65 1.03 0.60", "not idle")])
     def test_machine_state_reads_the_one_minute_load_before_the_run(self, load, state):
         results = reader.Results(reader.empty_timings(), {"load_before": load}, {})
-        assert reader.quotes(results, reader.figure_wall_times("paper", []))["machine-state"] == state
-        assert reader.quotes(None, reader.figure_wall_times("paper", []))["machine-state"] == reader.NOT_MEASURED
+        assert reader.quoted(PARAMS, results, reader.figure_wall_times("paper", []))["machine-state"] == state
+        assert reader.quoted(PARAMS, None, reader.figure_wall_times("paper", []))["machine-state"] == reader.NOT_MEASURED
 
     def test_nothing_measured_reads_not_measured(self):
-        q = reader.quotes(None, reader.figure_wall_times("paper", []))
+        q = reader.quoted({"scale": "quick"}, None, reader.figure_wall_times("paper", []), "paper")
         assert q["t2-x-lightning-adjoint-7"] == reader.NOT_MEASURED
+        assert q["exponent-T2-project"] == reader.NOT_MEASURED
+        assert (q["scale"], q["results-scale"]) == ("quick", "paper")
         assert "python -m benchmarks --scale quick" in reader.missing_note(None, "quick")
         assert reader.missing_note(reader.Results(reader.empty_timings(), {}, {}), "quick") == ""
 
@@ -212,6 +269,46 @@ def quick_run(tmp_path_factory):
                                            log=lambda *a: None)
     suite.save("quick", timings, env, params, wall, root=data)
     return root, data, timings
+
+
+class TestShownRun:
+    def _save(self, root, scale):
+        rows = [dict(task="T1", implementation="project", role="project", n=n, n_terms=0,
+                     seconds=1e-3 * n, cpu_seconds=1e-3 * n) for n in (6, 8)]
+        params = {"chapter": "benchmarks", "scale": scale}
+        store.save(reader.CHAPTER, scale, reader.TIMINGS, _timings(rows)[list(reader.TIMING_COLUMNS)],
+                   params, 1.0, root=root)
+        store.save(reader.CHAPTER, scale, reader.ENVIRONMENT,
+                   pd.DataFrame({"key": ["cores"], "value": ["2"]}), params, 0.0, root=root)
+
+    def test_falls_back_to_paper(self, tmp_path):
+        assert reader.load_shown("quick", root=tmp_path) == ("paper", None)
+        assert reader.load_shown("paper", root=tmp_path) == ("paper", None)
+        self._save(tmp_path, "paper")
+        scale, results = reader.load_shown("quick", root=tmp_path)
+        assert scale == "paper" and results.environment == {"cores": "2"}
+        assert reader.scale_note(results, "quick", scale).startswith("There is no benchmark run at scale `quick`")
+        self._save(tmp_path, "quick")
+        scale, results = reader.load_shown("quick", root=tmp_path)
+        assert scale == "quick" and reader.scale_note(results, "quick", scale) == ""
+        assert "python -m benchmarks --scale quick" in reader.scale_note(None, "quick", "paper")
+
+    def test_a_fallback_figure_is_not_saved(self, tmp_path, monkeypatch):
+        import matplotlib.pyplot as plt
+
+        from plateaus.chapter import Chapter
+        from plateaus.figures import benchmarks as figures
+
+        monkeypatch.setenv("PLATEAUS_DATA", str(tmp_path))
+        self._save(tmp_path, "paper")
+        ch = Chapter("benchmarks", "quick")
+        results_scale, results = reader.load_shown("quick")
+        fig = figures.time_per_instance(reader.timings_of(results))
+        assert figures.show(ch, fig, "time-per-instance", results_scale, results) is fig
+        assert not plt.fignum_exists(fig.number)
+        assert not (tmp_path / "benchmarks" / "quick").exists()
+        assert reader.TIMINGS not in store.manifest("benchmarks", "quick").get("experiments", {})
+        assert figures.provenance("time-per-instance", results_scale, None) is None
 
 
 class TestQuickRun:

@@ -15,10 +15,14 @@ project, times it and saves two tables with :mod:`plateaus.store`:
     ``key, value``: the machine, its load before and after, the thread setting and the
     versions of every library.
 
-This module reads them back (:func:`load`), adds ratios to the project (:func:`with_ratios`),
+This module reads them back (:func:`load`; :func:`load_shown` falls back to the committed
+paper-scale run where a scale has none), adds ratios to the project (:func:`with_ratios`),
 evaluates the targets of the issue (:func:`targets`), fits the growth of the cost
-(:func:`cost_fits`) and reads the compute time of every figure of the book from the chapters'
-manifests (:func:`figure_wall_times`).
+(:func:`cost_fits`, with :func:`plateaus.analysis.fit_line`), reads the compute time of every
+figure of the book from the chapters' manifests (:func:`figure_wall_times`) and returns every
+number the appendix quotes (:func:`quoted`).
+
+The appendix records no rows in the book's results table: it reproduces no result of the paper.
 """
 from __future__ import annotations
 
@@ -28,8 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import store
-from ..figures.style import fit_line
+from .. import analysis, store
 
 CHAPTER = "benchmarks"
 TIMINGS = "timings"
@@ -103,6 +106,20 @@ def load(scale: str, root=None) -> Results | None:
     return Results(timings, environment, entry)
 
 
+def load_shown(scale: str, root=None) -> tuple[str, Results | None]:
+    """The run the page shows: ``(scale, results)`` if there is a run at ``scale``, else the
+    committed paper-scale run ``("paper", results)`` (``None`` if that is absent too)."""
+    results = load(scale, root)
+    if results is not None or scale == "paper":
+        return scale, results
+    return "paper", load("paper", root)
+
+
+def timings_of(results: Results | None) -> pd.DataFrame:
+    """The timings of ``results``, or an empty timings table when nothing was measured."""
+    return results.timings if results is not None else empty_timings()
+
+
 def with_ratios(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
     """Add ``ratio`` = time / the project's time at the same task and ``n`` (both measures).
 
@@ -117,12 +134,16 @@ def with_ratios(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
     return df
 
 
-def table(timings: pd.DataFrame, task: str, sizes) -> pd.DataFrame:
+def table(timings: pd.DataFrame, task: str, sizes=None) -> pd.DataFrame:
     """The reader's table of one task: time per instance and ratio to the project, as text.
 
-    One row per size in ``sizes`` (an int or a list) and implementation, indexed by ``n`` and
-    the implementation's label; a ``status`` column only if some row has no time.
+    One row per size in ``sizes`` (an int or a list; by default the largest size measured for
+    ``task``) and implementation, indexed by ``n`` and the implementation's label; a ``status``
+    column only if some row has no time.
     """
+    if sizes is None:
+        measured = timings.loc[timings.task == task, "n"]
+        sizes = [int(measured.max())] if len(measured) else []
     sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
     df = with_ratios(timings)
     df = df[(df.task == task) & df.n.isin(sizes)]
@@ -172,16 +193,26 @@ def cost_variable(task: str, n, n_terms) -> np.ndarray:
     return 2.0**n if task == "T1" else np.asarray(n_terms, dtype=float) * 2.0**n
 
 
-def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
-    r"""Least-squares exponent of time per instance against the size variable, log-log.
+#: The columns of :func:`cost_fits`.
+FIT_COLUMNS = ("task", "implementation", "label", "exponent", "exponent_se", "exponent_low",
+               "exponent_high", "dof", "intercept", "exponent_upper", "exponent_upper_se",
+               "exponent_upper_low", "exponent_upper_high", "dof_upper", "n_upper", "points",
+               "n_min", "n_max", "fit", "fit_upper")
 
-    :math:`\log t = a \log x + b` with :math:`x = K 2^n` (T2, T3: terms times amplitudes) or
-    :math:`2^n` (T1), per task and implementation, over the sizes with a time (at least two).
-    An exponent of 1 is a cost proportional to :math:`x`. ``exponent_upper`` (and its standard
-    error) is the same fit over the larger half of the sizes alone, from ``n_upper`` on (the
-    two largest if there are fewer than four), where fixed per-call costs matter least.
-    Returns ``task, implementation, label, exponent, exponent_se, intercept, exponent_upper,
-    exponent_upper_se, n_upper, points, n_min, n_max``.
+
+def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
+    r"""Exponent of time per instance against the size variable, a line in log-log.
+
+    :math:`\ln t = a \ln x + b` with :math:`x = K 2^n` (T2, T3: terms times amplitudes) or
+    :math:`2^n` (T1), per task and implementation, over the sizes with a time (at least two),
+    by :func:`plateaus.analysis.fit_line`. The fit is **unweighted**: the timings table holds
+    one time per size (the minimum of the repeats; their spread is not recorded), so the
+    scatter about the line gives the errors, and the 95 % interval of :math:`a` is Student's t
+    with ``dof`` = sizes - 2 (none from two sizes). An exponent of 1 is a cost proportional to
+    :math:`x`. ``exponent_upper`` (with its interval and ``dof_upper``) is the same fit over the
+    larger half of the sizes alone, from ``n_upper`` on (the two largest if there are fewer
+    than four), where fixed per-call costs matter least. ``fit``, ``fit_upper``: the
+    :class:`~plateaus.analysis.LineFit` objects. Columns: :data:`FIT_COLUMNS`.
     """
     rows = []
     times = pd.to_numeric(timings[measure], errors="coerce").astype(float)
@@ -192,18 +223,17 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
         g = g.sort_values("n")
         x = cost_variable(task, g["n"], g["n_terms"])
         t = g[measure].to_numpy(dtype=float)
-        fit = fit_line(np.log(x), np.log(t))
+        fit = analysis.fit_line(np.log(x), np.log(t), log="ln")
         upper = len(t) // 2 if len(t) >= 4 else len(t) - 2
-        top = fit_line(np.log(x[upper:]), np.log(t[upper:]))
+        top = analysis.fit_line(np.log(x[upper:]), np.log(t[upper:]), log="ln")
         rows.append(dict(task=task, implementation=key, label=g["label"].iloc[0],
-                         exponent=fit.slope, exponent_se=fit.slope_se, intercept=fit.intercept,
+                         exponent=fit.slope, exponent_se=fit.slope_se, exponent_low=fit.slope_low,
+                         exponent_high=fit.slope_high, dof=fit.dof, intercept=fit.intercept,
                          exponent_upper=top.slope, exponent_upper_se=top.slope_se,
-                         n_upper=int(g["n"].iloc[upper]), points=fit.n_points,
-                         n_min=int(g["n"].min()), n_max=int(g["n"].max())))
-    return pd.DataFrame(rows, columns=["task", "implementation", "label", "exponent",
-                                       "exponent_se", "intercept", "exponent_upper",
-                                       "exponent_upper_se", "n_upper", "points", "n_min",
-                                       "n_max"])
+                         exponent_upper_low=top.slope_low, exponent_upper_high=top.slope_high,
+                         dof_upper=top.dof, n_upper=int(g["n"].iloc[upper]), points=fit.n_points,
+                         n_min=int(g["n"].min()), n_max=int(g["n"].max()), fit=fit, fit_upper=top))
+    return pd.DataFrame(rows, columns=list(FIT_COLUMNS))
 
 
 def figure_wall_times(scale: str, chapters, root=None) -> pd.DataFrame:
@@ -270,8 +300,12 @@ def _seconds(x: float) -> str:
     return f"{x * 1e9:.3g} ns"
 
 
-def _estimate(value: float, se: float) -> str:
-    return f"{value:.2f}" if not np.isfinite(se) else f"{value:.2f} ± {se:.2f}"
+def exponent_text(fit: analysis.LineFit) -> str:
+    """``"0.89 [0.79, 0.98]"``: an exponent and its 95 % interval, or ``"1.57, two sizes: no
+    interval"`` for a line through two points."""
+    if fit.dof < 1:
+        return f"{fit.slope:.2f}, two sizes: no interval"
+    return fit.interval_text(2)
 
 
 def speedup(df: pd.DataFrame, task: str, n: int, key: str) -> str:
@@ -286,16 +320,21 @@ def per_instance(df: pd.DataFrame, task: str, n: int, key: str = "project") -> s
     return NOT_MEASURED if r is None else _seconds(float(r[MEASURE]))
 
 
-def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
+def quoted(params: dict, results: Results | None, walls: pd.DataFrame,
+           results_scale: str | None = None) -> dict[str, str]:
     """Every number the page's prose quotes, as text (``"not measured"`` where absent).
 
-    Keys: the machine (``machine-*``, ``load-*``, ``bench-*``), the largest T1 size and its
+    ``params``: the page's parameters (its ``scale``); ``results``: the run it shows, measured
+    at ``results_scale`` (default: the page's scale; see :func:`load_shown`); ``walls``:
+    :func:`figure_wall_times`. Keys (glued as ``be-<key>``): ``scale``, ``results-scale``, the machine (``machine-*``, ``load-*``, ``bench-*``), the largest T1 size and its
     speed-ups (``t1-*``), T2 at n = 7 and 10 (``t2-*-7``, ``t2-*-10``), T3 at n = 7 (``t3-*``),
-    the targets' verdicts (``verdict-T2-7``, ...), the fitted exponents (``exponent-*``) and the
-    figures' compute times (``figures-*``, with ``figures-dates``, the days they were recorded).
+    the targets' verdicts (``verdict-T2-7``, ...), the fitted exponents with their 95 %
+    intervals (``exponent-*``, ``exponent-upper-*``) and their degrees of freedom
+    (``exponent-dof-*``, ``exponent-upper-dof-*``), and the figures' compute times (``figures-*``, with ``figures-dates``, the days they were recorded).
     ``machine-state`` is ``idle`` when the 1-minute load average before the run was below 0.5.
     """
-    q: dict[str, str] = {}
+    q: dict[str, str] = {"scale": str(params["scale"]),
+                         "results-scale": str(results_scale or params["scale"])}
     empty = empty_timings()
     df = with_ratios(results.timings if results is not None else empty)
     env = results.environment if results is not None else {}
@@ -387,12 +426,10 @@ def quotes(results: Results | None, walls: pd.DataFrame) -> dict[str, str]:
                       ("T2", "default-qubit-backprop"), ("T2", "qiskit-reverse"),
                       ("T3", "project"), ("T3", "finite-differences"), ("T1", "project")):
         hit = fits[(fits.task == task) & (fits.implementation == key)]
-        q[f"exponent-{task}-{key}"] = (
-            NOT_MEASURED if hit.empty
-            else f"{hit.iloc[0]['exponent']:.2f} ± {hit.iloc[0]['exponent_se']:.2f}")
-        q[f"exponent-upper-{task}-{key}"] = (
-            NOT_MEASURED if hit.empty else _estimate(hit.iloc[0]["exponent_upper"],
-                                                      hit.iloc[0]["exponent_upper_se"]))
+        for name, column in (("exponent", "fit"), ("exponent-upper", "fit_upper")):
+            fit = None if hit.empty else hit.iloc[0][column]
+            q[f"{name}-{task}-{key}"] = NOT_MEASURED if fit is None else exponent_text(fit)
+            q[f"{name}-dof-{task}-{key}"] = NOT_MEASURED if fit is None else str(fit.dof)
 
     total = float(walls["wall_time_s"].sum()) if len(walls) else math.nan
     q["figures-count"] = str(len(walls))
@@ -429,16 +466,16 @@ def targets_table(timings: pd.DataFrame) -> pd.DataFrame:
 
 
 def fits_table(fits: pd.DataFrame) -> pd.DataFrame:
-    """:func:`cost_fits` as text for the page."""
+    """:func:`cost_fits` as text for the page: each exponent with its 95 % interval, the sizes
+    fitted and the degrees of freedom of its t interval."""
     return pd.DataFrame({
         "task": fits["task"], "implementation": fits["label"],
-        "exponent a, all sizes": [
-            f"{_estimate(a, se)} (n = {lo}–{hi})"
-            for a, se, lo, hi in zip(fits["exponent"], fits["exponent_se"], fits["n_min"], fits["n_max"])],
-        "a, larger sizes": [
-            f"{_estimate(a, se)} (n = {lo}–{hi})"
-            for a, se, lo, hi in zip(fits["exponent_upper"], fits["exponent_upper_se"],
-                                     fits["n_upper"], fits["n_max"])],
+        "exponent a, all sizes [95 %]": [exponent_text(f) for f in fits["fit"]],
+        "all sizes: n (dof)": [f"{lo}–{hi} ({f.dof})"
+                               for lo, hi, f in zip(fits["n_min"], fits["n_max"], fits["fit"])],
+        "a, larger sizes [95 %]": [exponent_text(f) for f in fits["fit_upper"]],
+        "larger sizes: n (dof)": [f"{lo}–{hi} ({f.dof})"
+                                  for lo, hi, f in zip(fits["n_upper"], fits["n_max"], fits["fit_upper"])],
     }).set_index(["task", "implementation"])
 
 
@@ -449,6 +486,17 @@ def walls_table(walls: pd.DataFrame) -> pd.DataFrame:
         "figures drawn from it": walls["figures"],
         "compute time": [f"{x:.0f} s" if x >= 1 else f"{x:.2f} s" for x in walls["wall_time_s"]],
     }).set_index(["chapter", "table"])
+
+
+def scale_note(results: Results | None, scale: str, results_scale: str) -> str:
+    """Markdown for the top of the page: :func:`missing_note` when nothing was measured, a line
+    saying which run is shown when it is not the page's scale (else the empty string)."""
+    if results is None:
+        return missing_note(results, scale)
+    if results_scale != scale:
+        return (f"There is no benchmark run at scale `{scale}`; this page shows the committed "
+                f"`{results_scale}`-scale run.")
+    return ""
 
 
 def missing_note(results: Results | None, scale: str) -> str:
@@ -465,8 +513,9 @@ def missing_note(results: Results | None, scale: str) -> str:
 
 
 __all__ = [
-    "BOOK_TARGET_SECONDS", "CHAPTER", "ENVIRONMENT", "MEASURE", "NOT_MEASURED", "TARGETS",
-    "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable", "figure_wall_times",
-    "fits_table", "load", "machine_table", "missing_note", "per_instance", "quotes", "speedup",
-    "table", "targets", "targets_table", "walls_table", "with_ratios",
+    "BOOK_TARGET_SECONDS", "CHAPTER", "ENVIRONMENT", "FIT_COLUMNS", "MEASURE", "NOT_MEASURED",
+    "TARGETS", "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable",
+    "exponent_text", "figure_wall_times", "fits_table", "load", "load_shown", "machine_table",
+    "missing_note", "per_instance", "quoted", "scale_note", "speedup", "table", "targets",
+    "targets_table", "timings_of", "walls_table", "with_ratios",
 ]

@@ -8,10 +8,12 @@ dotted, one colour and marker per implementation on every panel.
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ..experiments import benchmarks as bench
+from .provenance import provenance_note
 from .style import PALETTE, new_figure
 
 #: Colour and marker of every implementation key (the same on every panel).
@@ -92,7 +94,8 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
     r"""Seconds per instance against :math:`K\,2^n` (log-log) with the fitted power laws.
 
     The legend gives each implementation's fitted exponent :math:`a` of
-    :math:`t \propto (K 2^n)^a` (:func:`plateaus.experiments.benchmarks.cost_fits`); the grey
+    :math:`t \propto (K 2^n)^a` with its 95 % interval (unweighted least squares in log-log,
+    Student's t with sizes - 2 dof: :func:`plateaus.experiments.benchmarks.cost_fits`); the grey
     dash-dotted line has slope 1 (cost proportional to terms times amplitudes).
     """
     tasks = [t for t in tasks if (timings.task == t).any()]
@@ -110,7 +113,7 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
             x = bench.cost_variable(task, g["n"], g["n_terms"])
             label = g["label"].iloc[0]
             if key in f.index:
-                label += f": $a$ = {f.loc[key, 'exponent']:.2f}"
+                label += f": $a$ = {bench.exponent_text(f.loc[key, 'fit'])}"
                 xs = np.geomspace(x.min(), x.max(), 20)
                 ax.plot(xs, np.exp(f.loc[key, "intercept"]) * xs ** f.loc[key, "exponent"],
                         color=color, lw=1, alpha=0.8,
@@ -131,4 +134,22 @@ def cost_growth(timings: pd.DataFrame, fits: pd.DataFrame, tasks=("T2", "T3"),
     return fig
 
 
-__all__ = ["STYLE", "cost_growth", "time_per_instance"]
+def show(ch, fig, name: str, results_scale: str, results):
+    """Save, glue and close ``fig`` through the page's :class:`~plateaus.chapter.Chapter` when
+    the page shows the run of its own scale; otherwise (the committed paper-scale run shown at
+    another scale, or nothing measured) close it unsaved, so that a quick build never writes
+    beside, or over, another scale's figures. Returns the figure for the cell to show."""
+    if results is not None and results_scale == ch.scale:
+        return ch.figure(fig, name, bench.TIMINGS)
+    plt.close(fig)
+    return fig
+
+
+def provenance(name: str, results_scale: str, results):
+    """The provenance note of figure ``name`` of the run shown (``None`` if nothing was measured)."""
+    if results is None:
+        return None
+    return provenance_note(bench.CHAPTER, results_scale, bench.TIMINGS, figure=name)
+
+
+__all__ = ["STYLE", "cost_growth", "provenance", "show", "time_per_instance"]
