@@ -11,9 +11,10 @@ from functools import lru_cache, reduce
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy import linalg
+import pandas as pd
+from scipy import linalg, stats
 
-from plateaus import area_law, training
+from plateaus import area_law, haar, training
 from plateaus.experiments import escaping
 from plateaus.models import BoltzmannMachine, UnitaryQNN
 from plateaus.objectives import Fidelity, Observable, RelativeEntropy
@@ -322,5 +323,241 @@ class TestQuickScale:
         df, _ = tables
         s = escaping.slopes(df)
         row = s[(s.model == "unitary") & (s.init == "typical") & (s.objective == "fidelity")].iloc[0]
-        assert row.slope < 0
-        assert_allclose(row.slope_ln, row.slope * np.log(2))
+        assert row.slope_log2 < 0
+        assert row.low_log2 < row.slope_log2 < row.high_log2
+        assert_allclose(row.slope_ln, row.slope_log2 * np.log(2))
+        # the identity block's observable gradient is zero to round-off: no slope, a reason
+        zero = s[(s.init == "identity-block") & (s.objective == "observable")].iloc[0]
+        assert np.isnan(zero.slope_log2) and zero.fit is None and "round-off" in zero.reason
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def weighted_line(x, y, sigma):
+    """Independent weighted fit: numpy's polyfit with weights 1/sigma, covariance scaled by
+    chi^2/dof (its default), t interval with n - 2 dof; chi^2/dof by hand."""
+    (slope, intercept), cov = np.polyfit(x, y, 1, w=1 / np.asarray(sigma), cov=True)
+    dof = len(x) - 2
+    half = stats.t.ppf(0.975, dof) * np.sqrt(cov[0, 0])
+    chi2 = np.sum(((np.asarray(y) - slope * np.asarray(x) - intercept) / sigma) ** 2)
+    return slope, slope - half, slope + half, chi2 / dof
+
+
+def synthetic_gradients(seed=0, n=200, sizes=(1, 2, 3, 4)):
+    """A gradient table with known means: 2**(-0.4 n_h) (unitary, typical), a curve
+    2**(-0.1 n_h**2) (area law) and zeros (identity block, observable), lognormal noise."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for init, objective, law in (("typical", "fidelity", lambda h: 2.0 ** (-0.4 * h)),
+                                 ("area-law", "fidelity", lambda h: 2.0 ** (-0.1 * h * h)),
+                                 ("identity-block", "observable", lambda h: 0.0 * h)):
+        for h in sizes:
+            noise = rng.lognormal(0.0, 0.3, n)
+            frames.append(pd.DataFrame({
+                "model": "unitary", "init": init, "objective": objective, "n_hidden": h,
+                "instance": np.arange(n), "inf_norm": law(h) * noise + (1e-16 if law(h) == 0 else 0.0),
+                "inf_hidden": 0.5 * law(h) * noise, "entropy": 0.1 * h}))
+    return pd.concat(frames, ignore_index=True)
+
+
+class TestSlopes:
+    def test_weighted_fit_against_polyfit(self):
+        df = synthetic_gradients()
+        s = escaping.slopes(df).set_index("init")
+        for init in ("typical", "area-law"):
+            g = df[df.init == init].groupby("n_hidden")["inf_norm"]
+            m, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+            y, sigma = np.log2(m), se / (m * np.log(2))
+            slope, low, high, chi2_dof = weighted_line(m.index.to_numpy(float), y.to_numpy(), sigma.to_numpy())
+            row = s.loc[init]
+            assert_allclose([row.slope_log2, row.low_log2, row.high_log2, row.chi2_dof],
+                            [slope, low, high, chi2_dof], rtol=1e-9)
+            assert row.dof == 2 and row.reason == ""
+        assert_allclose(s.loc["typical", "slope_log2"], -0.4, atol=0.05)
+        # a curve (log2 m = -0.1 n_h^2) is rejected as a straight line; the true line is not
+        assert s.loc["area-law", "rejected"] and not s.loc["typical", "rejected"]
+
+    def test_zero_gradient_has_nan_slope_and_a_reason(self):
+        s = escaping.slopes(synthetic_gradients()).set_index("init")
+        row = s.loc["identity-block"]
+        assert np.isnan(row.slope_log2) and np.isnan(row.low_log2) and row.fit is None
+        assert not row.rejected
+        assert "zero to round-off" in row.reason and "1e-12" in row.reason
+
+    def test_steps_are_differences_of_log_means_with_intervals(self):
+        df = synthetic_gradients()
+        st = escaping.slope_steps(df, seed=3, n_boot=400)
+        assert set(st.init) == {"typical", "area-law"}  # the zero gradient is left out
+        for init, g in st.groupby("init"):
+            m = df[df.init == init].groupby("n_hidden")["inf_norm"].mean()
+            assert_allclose(g.sort_values("x_from")["step"], np.diff(np.log2(m.to_numpy())), rtol=1e-12)
+            assert (g["low"] <= g["step"]).all() and (g["step"] <= g["high"]).all()
+        # the curve's steps are -0.1 (2 n_h + 1): -0.3, -0.5, -0.7, up to noise
+        area = st[st.init == "area-law"].sort_values("x_from")["step"].to_numpy()
+        assert_allclose(area, [-0.3, -0.5, -0.7], atol=0.1)
+        again = escaping.slope_steps(df, seed=3, n_boot=400)
+        pd.testing.assert_frame_equal(st, again)  # seeded
+
+    def test_ratio_fit_is_paired(self):
+        rng = np.random.default_rng(5)
+        rows = []
+        for h in (1, 2, 3):
+            b = rng.lognormal(0.0, 0.5, 300) * 2.0 ** (-0.3 * h)
+            a = 8 * b * rng.lognormal(0.0, 0.05, 300)  # strongly correlated with b
+            for obj, v in (("relative-entropy", a), ("overlap", b)):
+                rows.append(pd.DataFrame({"model": "boltzmann", "init": "typical", "objective": obj,
+                                          "n_hidden": h, "instance": np.arange(300), "inf_hidden": v}))
+        df = pd.concat(rows, ignore_index=True)
+        table, fit = escaping.ratio_fit(df, "boltzmann", "typical", "relative-entropy", "overlap")
+        for h, row in table.set_index("n_hidden").iterrows():
+            g = df[df.n_hidden == h]
+            a = g[g.objective == "relative-entropy"].sort_values("instance").inf_hidden.to_numpy()
+            b = g[g.objective == "overlap"].sort_values("instance").inf_hidden.to_numpy()
+            ma, mb, n = a.mean(), b.mean(), a.size
+            c = np.cov(a, b)  # delta method with the covariance
+            se = (ma / mb) * np.sqrt((c[0, 0] / ma**2 + c[1, 1] / mb**2 - 2 * c[0, 1] / (ma * mb)) / n)
+            assert_allclose([row.ratio, row.se], [ma / mb, se], rtol=1e-10)
+            # pairing matters: the unpaired error is several times larger
+            assert se < 0.5 * (ma / mb) * np.sqrt((c[0, 0] / ma**2 + c[1, 1] / mb**2) / n)
+        assert fit.slope_low < 0 < fit.slope_high  # the same slope within the errors
+        with pytest.raises(ValueError, match="objectives"):
+            escaping.ratio_fit(df, "boltzmann", "typical", "fidelity", "overlap")
+
+    def test_mean_change_against_the_delta_method(self):
+        df = synthetic_gradients()
+        c = escaping.mean_change(df, "unitary", "typical", "fidelity")
+        g = df[df.init == "typical"].groupby("n_hidden")["inf_norm"]
+        m, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+        assert_allclose(c["factor"], m.loc[1] / m.loc[4], rtol=1e-12)
+        half = 1.959963984540054 * np.hypot(se.loc[1] / m.loc[1], se.loc[4] / m.loc[4])
+        assert_allclose([c["low"], c["high"]], [c["factor"] * np.exp(-half), c["factor"] * np.exp(half)],
+                        rtol=1e-9)
+
+
+def synthetic_training(hits, steps=np.arange(0, 42, 2)):
+    """A training table whose runs cross the threshold 0.05 first at the steps in ``hits``
+    (``{(init, n_hidden): [step or None per run]}``): infidelity 1 before, 0.01 from then on."""
+    frames = []
+    for (init, h), runs in hits.items():
+        for run, hit in enumerate(runs):
+            inf = np.where((hit is not None) & (steps >= (hit if hit is not None else 0)), 0.01, 1.0)
+            frames.append(pd.DataFrame({"model": "unitary", "init": init, "loss_name": "infidelity",
+                                        "n_hidden": h, "run": run, "step": steps, "loss": inf,
+                                        "infidelity": inf}))
+    return pd.concat(frames, ignore_index=True)
+
+
+class TestTrainingStatistics:
+    def test_bootstrap_medians(self):
+        boot = escaping.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0], [np.nan, np.nan, 1.0]],
+                                          seed=1, n_boot=500)
+        assert boot.shape == (500, 3)
+        assert_allclose(boot[:, 0], 4.0)
+        assert boot[:, 1].min() >= 1.0 and boot[:, 1].max() <= 100.0
+        assert np.isinf(boot[:, 2]).any()  # a never-reaching run counts as infinitely slow
+        assert_allclose(boot, escaping.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0],
+                                                          [np.nan, np.nan, 1.0]], seed=1, n_boot=500))
+        with pytest.raises(ValueError, match="n_boot"):
+            escaping.bootstrap_medians([[1.0]], n_boot=10)
+
+    def test_steps_table_and_change(self):
+        tr = synthetic_training({("typical", 1): [10, 8, 8, 12], ("typical", 4): [34, 30, 40, 38],
+                                 ("area-law", 1): [6, 6, 6, 6], ("area-law", 4): [6, None, None, None]})
+        st = escaping.steps_table(tr, 0.05, seed=2, n_boot=1000).set_index(["init", "n_hidden"])
+        assert_allclose(st.loc[("typical", 1), "median_steps"], np.median([10, 8, 8, 12]))
+        assert_allclose(st.loc[("typical", 4), "median_steps"], np.median([34, 30, 40, 38]))
+        assert st.loc[("typical", 1), "low"] >= 8 and st.loc[("typical", 1), "high"] <= 12
+        assert st.loc[("area-law", 1), ["median_steps", "low", "high"]].tolist() == [6, 6, 6]
+        assert np.isnan(st.loc[("area-law", 4), "median_steps"])  # fewer than half reach it
+        assert st.loc[("area-law", 4), "reached"] == 1 and st.loc[("area-law", 4), "runs"] == 4
+        assert_allclose(st.loc[("typical", 4), "final"], 0.01)
+        change = escaping.steps_change(st.reset_index(), "unitary", "typical", "infidelity", seed=2, n_boot=1000)
+        assert_allclose(change["difference"], 36 - 9)
+        assert_allclose(change["ratio"], 36 / 9)
+        # every resampled median lies between the runs' extremes
+        assert 30 - 12 <= change["difference_low"] <= change["difference"] <= change["difference_high"] <= 40 - 8
+        table = escaping.steps_display(st.reset_index())
+        assert table.loc["unitary: typical (infidelity)", 1].startswith("9 [")
+        assert table.loc["unitary: area-law (infidelity)", 4] == "not reached"
+
+
+@pytest.fixture(scope="module")
+def numbers(tables):
+    df, tr = tables
+    return escaping.quoted({"scale": "quick"}, df, tr, n_boot=200)
+
+
+class TestQuoted:
+    def test_values_against_the_tables(self, tables, numbers):
+        df, tr = tables
+        params = escaping.chapter_params("escaping", "quick")
+        sizes = params["n_hidden"]
+        typ = df[(df.model == "unitary") & (df.init == "typical") & (df.objective == "fidelity")]
+        g = typ.groupby("n_hidden")["inf_norm"]
+        m, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+        slope, low, high, chi2_dof = weighted_line(np.array(sizes, float), np.log2(m.to_numpy()),
+                                                   (se / (m * np.log(2))).to_numpy())
+        assert_allclose([numbers["u-typical-fidelity"], numbers["u-typical-fidelity-low"],
+                         numbers["u-typical-fidelity-high"], numbers["u-typical-fidelity-chi2-dof"]],
+                        [slope, low, high, chi2_dof], rtol=1e-9)
+        assert_allclose(numbers["u-typical-fidelity-ln"], slope * np.log(2), rtol=1e-12)
+        assert numbers["u-typical-fidelity-line"] == (
+            "rejected" if numbers["u-typical-fidelity-p-line"] < 0.01 else "not rejected")
+        assert_allclose(numbers["u-typical-g-min"], m.loc[min(sizes)], rtol=1e-12)
+        assert_allclose(numbers["u-typical-fidelity-factor"], m.loc[min(sizes)] / m.loc[max(sizes)], rtol=1e-12)
+        assert_allclose(numbers["u-typical-fidelity-step-first"], np.log2(m.iloc[1] / m.iloc[0]), rtol=1e-10)
+        assert np.isnan(numbers["u-identity-block-observable"])
+        assert "round-off" in numbers["u-identity-block-observable-reason"]
+        assert_allclose(numbers["page-S-max"], haar.page_entropy(8, 2 ** max(sizes)), rtol=1e-12)
+        b = df[(df.model == "boltzmann") & (df.init == "typical") & (df.n_hidden == max(sizes))]
+        ratio = (b[b.objective == "relative-entropy"].inf_hidden.mean() / b[b.objective == "overlap"].inf_hidden.mean())
+        assert_allclose(numbers["b-typical-ratio-last"], ratio, rtol=1e-12)
+        hits = [training.steps_to_reach(w.index.to_numpy(), w.to_numpy(), params["train_threshold"])
+                for _, w in ((k, g.pivot(index="step", columns="run", values="infidelity").sort_index())
+                             for k, g in tr.groupby(["model", "init", "loss_name", "n_hidden"]))]
+        assert numbers["t-reached"] == sum(int(np.isfinite(h).sum()) for h in hits)
+        assert numbers["t-runs"] == sum(h.size for h in hits)
+        assert numbers["nh-min"] == min(sizes) and numbers["nh-max"] == max(sizes)
+        assert numbers["cone"] == area_law.light_cone_hidden(3, params["area_layers"])
+
+    def test_every_glued_key_of_the_page_is_quoted(self, numbers):
+        import re
+        from pathlib import Path
+
+        page = (Path(__file__).parents[1] / "chapters" / "escaping.md").read_text()
+        used = set(re.findall(r"\{glue:text\}`es-([^`:]+)", page))
+        assert used and used <= set(numbers)
+
+    def test_results_rows(self, numbers):
+        rows = escaping.results_rows(numbers)
+        assert len(rows) == 8
+        assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        assert rows[0]["ours"] == numbers["u-typical-fidelity-text"]
+        assert rows[0]["ours"].startswith(f"{numbers['u-typical-fidelity']:.3f} [")
+        assert "t with" in rows[0]["ours"] and "χ²/dof" in rows[0]["ours"]
+        assert rows[-1]["ours"].startswith(f"{numbers['t-u-typical-steps-min']:.0f} [")
+
+
+class TestTables:
+    def test_slope_table(self):
+        summary = escaping.summary_slopes(synthetic_gradients())
+        table = escaping.slope_table(summary)
+        row = summary[summary.label == "typical"].iloc[0]
+        text = table[table.initialisation == "typical"].iloc[0]["slope, log2 [95 %]"]
+        assert text == f"{row.slope_log2:.3f} [{row.low_log2:.3f}, {row.high_log2:.3f}]"
+        assert set(table["line"]) <= {"rejected", "not rejected"}
+
+    def test_slope_summary_draws_the_intervals(self):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import escaping as figures
+
+        summary = escaping.summary_slopes(synthetic_gradients())
+        fig = figures.slope_summary(summary)
+        ax = fig.axes[0]
+        row = summary.iloc[0]
+        segments = [c for c in ax.collections if hasattr(c, "get_segments")]
+        ends = sorted(tuple(np.round(seg[:, 0], 9)) for c in segments for seg in c.get_segments())
+        assert (round(row.low_log2, 9), round(row.high_log2, 9)) in ends
+        plt.close(fig)

@@ -40,15 +40,22 @@ initialisation, ``train_seeds`` runs per initialisation and hidden size.
 
 Every gradient is exact: the adjoint sweep for the unitary networks, the Daleckii-Krein
 formula for the Boltzmann machine.
+
+The numbers the chapter quotes (:func:`quoted`, :func:`results_rows`): every slope is a fit of
+:mod:`plateaus.analysis`, weighted by the standard error of each mean, with its 95 % t interval
+and :math:`\chi^2/\mathrm{dof}`; where the data reject the straight line, the per-step
+differences with bootstrap intervals over the instances (:func:`slope_steps`). The steps of
+training are medians over a few runs, with intervals from a seeded bootstrap over the runs
+(:func:`steps_table`, :func:`steps_change`).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import store
-from ..area_law import area_law_qnn
-from ..haar import page_curve  # noqa: F401  (the chapter's Page curve: experiment.page_curve)
+from .. import analysis, store
+from ..area_law import area_law_qnn, light_cone_hidden
+from ..haar import page_curve
 from ..measures import entropy
 from ..models import BoltzmannMachine, UnitaryQNN, onsite_mask, sample_couplings, thermal_target
 from ..objectives import Fidelity, Observable, RelativeEntropy
@@ -365,52 +372,198 @@ def training(params: dict, *, recompute: bool = False) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# statistics quoted in the chapter
+# statistics quoted in the chapter (every fit from plateaus.analysis)
+
+#: Columns of :func:`slopes`, besides ``model``, ``init``, ``objective``, ``quantity``.
+SLOPE_COLUMNS = ("fit", "slope_log2", "se_log2", "low_log2", "high_log2", "intercept_log2", "slope_ln",
+                 "se_ln", "low_ln", "high_ln", "chi2_dof", "p_value", "dof", "rejected")
+
+
+def _zero_reason(largest: float) -> str:
+    return (f"gradient zero to round-off (largest mean {largest:.1e} < {ZERO_GRADIENT:g}): "
+            "no logarithm, no slope")
 
 
 def slopes(df: pd.DataFrame, quantity: str = "inf_norm") -> pd.DataFrame:
-    r"""Least-squares slope of :math:`\log_2` (mean of ``quantity`` over instances) against
-    :math:`n_h`, per model, initialisation and objective (the paper's Fig. 3 fit).
+    r"""Weighted fit of :math:`\log_2` (mean of ``quantity`` over instances) against :math:`n_h`,
+    per model, initialisation and objective (the paper's Fig. 3 fit), by
+    :func:`plateaus.analysis.log_fit` with the standard error of each mean: the slope, its 95 %
+    interval from Student's t with ``n - 2`` degrees of freedom, :math:`\chi^2/\mathrm{dof}` and
+    the p-value of the straight line.
 
-    Columns: ``model``, ``init``, ``objective``, ``quantity``, ``slope`` and ``slope_se``
-    (log2 per hidden qubit), ``slope_ln``, ``slope_ln_se`` (the same in ln), ``first``,
-    ``last`` (the means at the smallest and largest :math:`n_h`). Where every mean is below
-    :data:`ZERO_GRADIENT` (a gradient that vanishes to round-off) the slope is NaN.
+    Columns: ``model``, ``init``, ``objective``, ``quantity``, the columns of
+    :func:`plateaus.analysis.fit_columns` (``fit``, ``slope_log2``, ``low_log2``, ``high_log2``,
+    ``se_log2``, the same in ``ln``, ``chi2_dof``, ``p_value``, ``dof``, ``rejected``), ``first``
+    and ``last`` (the means at the smallest and largest :math:`n_h`) and ``reason``. Where every
+    mean is below :data:`ZERO_GRADIENT` (a gradient that vanishes to round-off: its logarithm is
+    noise) the fit is ``None``, the slope NaN and ``reason`` says why; otherwise ``reason`` is "".
     """
-    from ..figures.style import LineFit, fit_line
-
     rows = []
     for (model, init, objective), g in df.groupby(["model", "init", "objective"], sort=False):
-        means = g.groupby("n_hidden")[quantity].mean()
-        if means.max() < ZERO_GRADIENT:  # zero to round-off: no slope to fit
-            fit = LineFit(np.nan, np.nan, np.nan, np.nan, len(means))
-        else:
-            fit = fit_line(means.index.to_numpy(), np.log2(means.to_numpy()))
-        rows.append({
-            "model": model, "init": init, "objective": objective, "quantity": quantity,
-            "slope": fit.slope, "slope_se": fit.slope_se, "slope_ln": fit.slope * np.log(2),
-            "slope_ln_se": fit.slope_se * np.log(2), "first": means.iloc[0], "last": means.iloc[-1],
-        })
-    return pd.DataFrame(rows)
+        stats = analysis.group_stats(g, "n_hidden", quantity)
+        key = {"model": model, "init": init, "objective": objective, "quantity": quantity}
+        ends = {"first": float(stats["mean"].iloc[0]), "last": float(stats["mean"].iloc[-1])}
+        largest = float(stats["mean"].max())
+        if not largest >= ZERO_GRADIENT:  # zero to round-off (or NaN): no slope to fit
+            nan = float("nan")
+            cols = dict.fromkeys(SLOPE_COLUMNS, nan) | {"fit": None, "dof": len(stats) - 2, "rejected": False}
+            rows.append({**key, **cols, **ends, "reason": _zero_reason(largest)})
+            continue
+        fit = analysis.log_fit(stats["n_hidden"], stats["mean"], stats["se"], base=2)
+        rows.append({**key, **analysis.fit_columns(fit), **ends, "reason": ""})
+    columns = ["model", "init", "objective", "quantity", *SLOPE_COLUMNS, "first", "last", "reason"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def steps_table(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Steps for the infidelity to fall to ``threshold``: median over runs and how many reached it.
+def slope_steps(df: pd.DataFrame, quantity: str = "inf_norm", *, seed: int = 0,
+                n_boot: int = analysis.N_BOOT) -> pd.DataFrame:
+    r"""Per-step differences :math:`\log_2 m(n_h + 1) - \log_2 m(n_h)` of the mean ``m`` of
+    ``quantity``, with 95 % percentile intervals from a seeded bootstrap over instances
+    (:func:`plateaus.analysis.bootstrap_log_fit`), per model, initialisation and objective.
+    Groups whose gradient is zero to round-off are left out.
 
-    One row per model, initialisation, loss and hidden size: ``median_steps`` (NaN when fewer
-    than half the runs reach it), ``reached`` (runs that did), ``runs``, ``final`` (median final
-    infidelity).
+    Columns: ``model``, ``init``, ``objective``, ``quantity``, ``x_from``, ``x_to``, ``step``,
+    ``low``, ``high``.
     """
+    frames = []
+    for (model, init, objective), g in df.groupby(["model", "init", "objective"], sort=False):
+        if not g.groupby("n_hidden")[quantity].mean().max() >= ZERO_GRADIENT:
+            continue
+        samples = {int(h): gh[quantity].to_numpy() for h, gh in g.groupby("n_hidden")}
+        boot = analysis.bootstrap_log_fit(samples, statistic="mean", base=2, n_boot=n_boot, seed=seed)
+        frames.append(boot.steps.assign(model=model, init=init, objective=objective, quantity=quantity))
+    cols = ["model", "init", "objective", "quantity", "x_from", "x_to", "step", "low", "high"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def ratio_fit(df: pd.DataFrame, model: str, init: str, numerator: str, denominator: str,
+              quantity: str = "inf_hidden"):
+    r"""The ratio of two objectives' mean gradients on the same instances, per :math:`n_h`, and
+    the weighted fit of its :math:`\log_2` against :math:`n_h`: the difference of their slopes,
+    with the pairing of the instances taken into account.
+
+    For each :math:`n_h`, :math:`r = \bar a/\bar b` over the instances :math:`i` that both
+    objectives share, and by the delta method its standard error is
+    :math:`r\,\mathrm{se}(d)`, :math:`d_i = a_i/\bar a - b_i/\bar b` (the covariance of the two
+    means included). The fit is :func:`plateaus.analysis.log_fit` of ``r`` with these errors.
+
+    Returns ``(table, fit)``: the table has ``n_hidden``, ``ratio``, ``se``; ``fit`` is the
+    :class:`~plateaus.analysis.LineFit` (log2).
+    """
+    sub = df[(df["model"] == model) & (df["init"] == init)]
+    wide = sub.pivot_table(index=["n_hidden", "instance"], columns="objective", values=quantity)
+    if numerator not in wide or denominator not in wide:
+        raise ValueError(f"objectives {numerator!r} and {denominator!r} must both be in the table "
+                         f"for model {model!r}, init {init!r}")
+    wide = wide[[numerator, denominator]].dropna()
     rows = []
-    for key, g in df.groupby(["model", "init", "loss_name", "n_hidden"], sort=False):
+    for n_hidden, g in wide.groupby(level="n_hidden"):
+        a, b = g[numerator].to_numpy(), g[denominator].to_numpy()
+        r = a.mean() / b.mean()
+        rows.append({"n_hidden": int(n_hidden), "ratio": r,
+                     "se": r * float(analysis.mean_se(a / a.mean() - b / b.mean()))})
+    table = pd.DataFrame(rows)
+    return table, analysis.log_fit(table["n_hidden"], table["ratio"], table["se"], base=2)
+
+
+def mean_change(df: pd.DataFrame, model: str, init: str, objective: str, quantity: str = "inf_norm") -> dict:
+    r"""How much the mean of ``quantity`` falls from the smallest to the largest :math:`n_h`:
+    the factor :math:`m(n_{min})/m(n_{max})` and its 95 % interval from the difference of the two
+    logs (:func:`plateaus.analysis.step_differences`, independent instances at each size).
+    Keys ``factor``, ``low``, ``high``."""
+    g = df[(df["model"] == model) & (df["init"] == init) & (df["objective"] == objective)]
+    stats = analysis.group_stats(g, "n_hidden", quantity)
+    ends = stats.iloc[[0, -1]]
+    step = analysis.step_differences(ends["n_hidden"], ends["mean"], ends["se"], base=2).iloc[0]
+    return {"factor": float(2.0 ** -step["step"]), "low": float(2.0 ** -step["high"]),
+            "high": float(2.0 ** -step["low"])}
+
+
+def _median(a: np.ndarray, axis=-1) -> np.ndarray:
+    """Median with runs that never reached the threshold (NaN) counted as infinitely slow."""
+    return np.median(np.where(np.isfinite(a), a, np.inf), axis=axis)
+
+
+def _finite(x):
+    x = np.asarray(x, dtype=float)
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def bootstrap_medians(samples, *, seed: int = 0, n_boot: int = analysis.N_BOOT) -> np.ndarray:
+    """Medians of ``n_boot`` resamples (with replacement) of each array of runs in ``samples``,
+    shape ``(n_boot, len(samples))``; array ``j`` is resampled from the stream
+    ``SeedSequence(seed).spawn(len(samples))[j]``. NaN (a run that never reached the threshold)
+    counts as infinitely slow, so a median may be ``inf``."""
+    if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 100):
+        raise ValueError(f"n_boot must be an integer >= 100, got {n_boot!r}")
+    arrays = [np.asarray(a, dtype=float).ravel() for a in samples]
+    if not arrays or any(a.size == 0 for a in arrays):
+        raise ValueError("samples must be a non-empty list of non-empty arrays of runs")
+    streams = np.random.SeedSequence(int(seed)).spawn(len(arrays))
+    out = np.empty((n_boot, len(arrays)))
+    for j, (a, s) in enumerate(zip(arrays, streams)):
+        idx = np.random.default_rng(s).integers(0, a.size, (n_boot, a.size))
+        out[:, j] = _median(a[idx], axis=1)
+    return out
+
+
+def _percentiles(boot: np.ndarray, level: float = analysis.LEVEL):
+    with np.errstate(invalid="ignore"):  # inf - inf between two never-reached medians: NaN
+        lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=0)
+    return _finite(lo), _finite(hi)
+
+
+def steps_table(df: pd.DataFrame, threshold: float, *, seed: int = 0,
+                n_boot: int = analysis.N_BOOT) -> pd.DataFrame:
+    """Steps for the infidelity to fall to ``threshold``, per model, initialisation, loss and
+    hidden size: the median over runs with a 95 % percentile interval from a seeded bootstrap
+    over the runs (:func:`bootstrap_medians`), how many runs reached it, and the final
+    infidelity.
+
+    Columns: ``model``, ``init``, ``loss_name``, ``n_hidden``, ``median_steps``, ``low``,
+    ``high`` (NaN when fewer than half the runs, or of a resample, reach it), ``reached``,
+    ``runs``, ``final`` (median final infidelity), ``final_lowest``, ``final_highest`` (over
+    the runs), ``hits`` (each run's step, NaN if never).
+    """
+    keys = ["model", "init", "loss_name", "n_hidden"]
+    rows, hits = [], []
+    for key, g in df.groupby(keys, sort=False):
         wide = g.pivot(index="step", columns="run", values="infidelity").sort_index()
         hit = steps_to_reach(wide.index.to_numpy(), wide.to_numpy(), threshold)
-        reached = int(np.isfinite(hit).sum())
-        median = float(np.median(np.where(np.isfinite(hit), hit, np.inf)))
-        rows.append(dict(zip(["model", "init", "loss_name", "n_hidden"], key),
-                         median_steps=median if np.isfinite(median) else np.nan, reached=reached,
-                         runs=hit.size, final=float(wide.iloc[-1].median())))
-    return pd.DataFrame(rows)
+        final = wide.iloc[-1].to_numpy()
+        hits.append(hit)
+        rows.append(dict(zip(keys, key), median_steps=float(_finite(_median(hit))),
+                         reached=int(np.isfinite(hit).sum()), runs=hit.size,
+                         final=float(np.median(final)), final_lowest=float(final.min()),
+                         final_highest=float(final.max()), hits=hit))
+    out = pd.DataFrame(rows)
+    lo, hi = _percentiles(bootstrap_medians(hits, seed=seed, n_boot=n_boot))
+    return out.assign(low=lo, high=hi)[keys + ["median_steps", "low", "high", "reached", "runs", "final",
+                                               "final_lowest", "final_highest", "hits"]]
+
+
+def steps_change(steps: pd.DataFrame, model: str, init: str, loss_name: str, *, seed: int = 0,
+                 n_boot: int = analysis.N_BOOT) -> dict:
+    r"""The change of the median steps from the smallest to the largest :math:`n_h` (rows of
+    :func:`steps_table`): the difference and the ratio of the two medians, each with a 95 %
+    percentile interval from a seeded bootstrap over the runs at each size (independent runs).
+    Keys ``difference``, ``difference_low``, ``difference_high``, ``ratio``, ``ratio_low``,
+    ``ratio_high`` (NaN where a median is not reached)."""
+    rows = steps[(steps["model"] == model) & (steps["init"] == init)
+                 & (steps["loss_name"] == loss_name)].sort_values("n_hidden")
+    if rows.empty:
+        raise ValueError(f"no training runs for model {model!r}, init {init!r}, loss {loss_name!r}")
+    first, last = rows.iloc[0], rows.iloc[-1]
+    boot = bootstrap_medians([first["hits"], last["hits"]], seed=seed, n_boot=n_boot)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff, ratio = boot[:, 1] - boot[:, 0], boot[:, 1] / boot[:, 0]
+        d_lo, d_hi = _percentiles(diff)
+        r_lo, r_hi = _percentiles(ratio)
+        m0, m1 = first["median_steps"], last["median_steps"]
+        return {"difference": float(m1 - m0), "difference_low": float(d_lo), "difference_high": float(d_hi),
+                "ratio": float(m1 / m0), "ratio_low": float(r_lo), "ratio_high": float(r_hi)}
 
 
 #: The rows of the summary figure: (group, model, objective, quantity, [inits]).
@@ -452,3 +605,216 @@ def summary_slopes(df: pd.DataFrame, boltzmann_objectives=("overlap", "relative-
                 plateau = init == "typical" and (model == "unitary" or obj == "overlap")
                 rows.append({**row.iloc[0].to_dict(), "group": group, "label": label, "plateau": plateau})
     return pd.DataFrame(rows)
+
+
+def _interval(value, low, high, digits=3) -> str:
+    if not np.isfinite(value):
+        return "–"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:.{digits}f}"
+    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def slope_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The page's table of :func:`summary_slopes`: per row the group, the label, the slope in
+    log2 and in ln with their 95 % intervals (``"-0.357 [-0.505, -0.208]"``), chi^2/dof, the
+    p-value of the straight line and whether the line is rejected (p < 0.01)."""
+    return pd.DataFrame({
+        "group": summary["group"], "initialisation": summary["label"],
+        "slope, log2 [95 %]": [_interval(*r) for r in summary[["slope_log2", "low_log2", "high_log2"]].to_numpy()],
+        "slope, ln [95 %]": [_interval(*r) for r in summary[["slope_ln", "low_ln", "high_ln"]].to_numpy()],
+        "χ²/dof": summary["chi2_dof"].round(2), "p (line)": summary["p_value"].map(lambda p: f"{p:.2g}"),
+        "line": np.where(summary["rejected"], "rejected", "not rejected"),
+    }).reset_index(drop=True)
+
+
+def unitary_means(df: pd.DataFrame) -> pd.DataFrame:
+    """The page's table of the unitary networks: mean :math:`\\|\\nabla F\\|_\\infty` and mean
+    visible entropy per initialisation and objective (rows) and :math:`n_h` (columns)."""
+    u = df[df["model"] == "unitary"]
+    means = u.groupby(["init", "objective", "n_hidden"])[["inf_norm", "entropy"]].mean()
+    return means.unstack("n_hidden")
+
+
+def steps_display(steps: pd.DataFrame) -> pd.DataFrame:
+    """The page's table of :func:`steps_table`: ``"9 [8, 11]"`` (median steps and its bootstrap
+    interval) per run type (rows) and :math:`n_h` (columns); ``"not reached"`` where the median
+    is not."""
+    def cell(r):
+        if not np.isfinite(r["median_steps"]):
+            return "not reached"
+        return _interval(r["median_steps"], r["low"], r["high"], 0)
+
+    run = steps["model"] + ": " + steps["init"] + " (" + steps["loss_name"] + ")"
+    table = steps.assign(run=run, cell=steps.apply(cell, axis=1))
+    return table.pivot(index="run", columns="n_hidden", values="cell")
+
+
+# ---------------------------------------------------------------------------------------------
+# the numbers the page quotes
+
+
+#: Unitary initialisations the page quotes (the small angles come from the parameters).
+UNITARY_INITS = ("typical", "area-law", "identity-block")
+#: Training runs the page quotes: glue name -> (model, init, loss).
+TRAINING_RUNS = {
+    "t-u-typical": ("unitary", "typical", "infidelity"),
+    "t-u-area-law": ("unitary", "area-law", "infidelity"),
+    "t-u-identity-block": ("unitary", "identity-block", "infidelity"),
+    "t-b-typical": ("boltzmann", "typical", "infidelity"),
+    "t-b-weak": ("boltzmann", "weak-coupling", "infidelity"),
+    "t-b-relent": ("boltzmann", "typical", "relative-entropy"),
+}
+
+
+def fit_numbers(key: str, fit, steps: pd.DataFrame | None = None, reason: str = "") -> dict:
+    """The glued numbers of one fit under ``key``: the slope in log2 (``key``) and ln
+    (``key-ln``) with their 95 % intervals (``-low``, ``-high``), ``-chi2-dof``, ``-p-line``,
+    ``-dof``, ``-line`` ("rejected" or "not rejected", at p < 0.01), ``-text``
+    (:meth:`LineFit.text`), and, from ``steps`` (rows of :func:`slope_steps`), the first and the
+    last per-step difference with their intervals (``-step-first``, ``-step-first-low``, ...).
+    ``fit`` None (a gradient zero to round-off): NaN numbers and ``-reason``."""
+    nan = float("nan")
+    if fit is None:
+        out = {key: nan, f"{key}-low": nan, f"{key}-high": nan, f"{key}-ln": nan, f"{key}-ln-low": nan,
+               f"{key}-ln-high": nan, f"{key}-chi2-dof": nan, f"{key}-p-line": nan,
+               f"{key}-line": "not fitted", f"{key}-text": f"no slope: {reason}", f"{key}-reason": reason}
+        return out
+    ln = fit.in_base("ln")
+    out = {key: fit.slope, f"{key}-low": fit.slope_low, f"{key}-high": fit.slope_high, f"{key}-ln": ln.slope,
+           f"{key}-ln-low": ln.slope_low, f"{key}-ln-high": ln.slope_high, f"{key}-chi2-dof": fit.chi2_dof,
+           f"{key}-p-line": fit.p_value, f"{key}-dof": fit.dof,
+           f"{key}-line": "rejected" if fit.rejected() else "not rejected", f"{key}-text": fit.text()}
+    if steps is not None and len(steps):
+        steps = steps.sort_values("x_from")
+        for name, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
+            out |= {f"{key}-step-{name}": float(row["step"]), f"{key}-step-{name}-low": float(row["low"]),
+                    f"{key}-step-{name}-high": float(row["high"])}
+    return out
+
+
+def _fit_of(fits: pd.DataFrame, steps: pd.DataFrame, key: str, model: str, init: str, objective: str) -> dict:
+    row = fits[(fits["model"] == model) & (fits["init"] == init) & (fits["objective"] == objective)]
+    if row.empty:
+        raise ValueError(f"no fit for model {model!r}, init {init!r}, objective {objective!r}")
+    row = row.iloc[0]
+    st = steps[(steps["model"] == model) & (steps["init"] == init) & (steps["objective"] == objective)]
+    return fit_numbers(key, row["fit"], st, row["reason"])
+
+
+def quoted(params: dict, df: pd.DataFrame, tr: pd.DataFrame, *, n_boot: int = analysis.N_BOOT) -> dict:
+    r"""Every number the chapter quotes, from its two tables (:func:`gradients`,
+    :func:`training`) and its parameters; keys are the glue names without the chapter prefix.
+
+    Slopes (per hidden qubit, :math:`\log_2` of the mean :math:`\|\nabla F\|_\infty`) by
+    :func:`slopes` with the numbers of :func:`fit_numbers`: ``u-<init>-<objective>`` (unitary
+    network, all parameters), ``b-<init>-<objective>`` (Boltzmann machine, all parameters),
+    ``bh-<init>-<objective>`` (Boltzmann machine, parameters of terms touching a hidden qubit),
+    ``b-<init>-ratio-slope`` (:func:`ratio_fit`, relative entropy over overlap). Per-step
+    differences and the medians of the training runs are bootstrapped with ``params["seed"]``.
+    """
+    params = _params(params)
+    seed, sizes = params["seed"], sorted(params["n_hidden"])
+    fits = pd.concat([slopes(df, "inf_norm"), slopes(df, "inf_hidden")], ignore_index=True)
+    steps = pd.concat([slope_steps(df, "inf_norm", seed=seed, n_boot=n_boot),
+                       slope_steps(df, "inf_hidden", seed=seed, n_boot=n_boot)], ignore_index=True)
+    norm_fits, norm_steps = fits[fits["quantity"] == "inf_norm"], steps[steps["quantity"] == "inf_norm"]
+    hid_fits, hid_steps = fits[fits["quantity"] == "inf_hidden"], steps[steps["quantity"] == "inf_hidden"]
+    means = df.groupby(["model", "init", "objective", "n_hidden"])[["inf_norm", "inf_hidden", "entropy"]].mean()
+    lo, hi = min(sizes), max(sizes)
+    out = {
+        "scale": params["scale"], "instances": params["instances"], "layers": params["area_layers"],
+        "cone": light_cone_hidden(params["n_visible"], params["area_layers"]),
+        "nh-min": lo, "nh-max": hi, "nh-last-from": sizes[-2],
+        "ln-dv": float(np.log(2 ** params["n_visible"])), "dv": 2 ** params["n_visible"],
+        "page-S-max": float(page_curve(params["n_visible"], [hi])["entropy"].iloc[0]),
+        "paper-slope-u": PAPER_SLOPE_UNITARY, "paper-slope-u-se": PAPER_SLOPE_UNITARY_SE,
+        "paper-slope-b": PAPER_SLOPE_BOLTZMANN, "paper-slope-b-se": PAPER_SLOPE_BOLTZMANN_SE,
+        "zero-gradient": ZERO_GRADIENT, "n-boot": n_boot,
+    }
+    u = means.loc["unitary"]
+    inits = ["typical", "area-law", *[f"small-angle-{s:g}" for s in params["small_theta_stds"]], "identity-block"]
+    for init in inits:
+        for objective in UNITARY_OBJECTIVES:
+            out |= _fit_of(norm_fits, norm_steps, f"u-{init}-{objective}", "unitary", init, objective)
+        ent, g = u.loc[(init, "fidelity"), "entropy"], u.loc[(init, "fidelity"), "inf_norm"]
+        out |= {f"u-{init}-S-min": float(ent.loc[lo]), f"u-{init}-S-max": float(ent.loc[hi]),
+                f"u-{init}-g-min": float(g.loc[lo]), f"u-{init}-g-max": float(g.loc[hi])}
+    for objective in UNITARY_OBJECTIVES:
+        change = mean_change(df, "unitary", "typical", objective)
+        out |= {f"u-typical-{objective}-factor": change["factor"],
+                f"u-typical-{objective}-factor-low": change["low"],
+                f"u-typical-{objective}-factor-high": change["high"]}
+    ident = df[(df["init"] == "identity-block") & (df["objective"] == "observable")]
+    out["u-identity-observable-max"] = float(ident["inf_norm"].max())
+    b = means.loc["boltzmann"]
+    for init in ("typical", "weak-coupling"):
+        for objective in BOLTZMANN_OBJECTIVES:
+            out |= _fit_of(norm_fits, norm_steps, f"b-{init}-{objective}", "boltzmann", init, objective)
+            out |= _fit_of(hid_fits, hid_steps, f"bh-{init}-{objective}", "boltzmann", init, objective)
+        table, fit = ratio_fit(df, "boltzmann", init, "relative-entropy", "overlap")
+        ratio_steps = analysis.step_differences(table["n_hidden"], table["ratio"], table["se"], base=2)
+        out |= {f"b-{init}-ratio-min": float(table["ratio"].min()),
+                f"b-{init}-ratio-max": float(table["ratio"].max()),
+                f"b-{init}-ratio-first": float(table["ratio"].iloc[0]),
+                f"b-{init}-ratio-last": float(table["ratio"].iloc[-1]),
+                f"b-{init}-S-max": float(b.loc[(init, "overlap"), "entropy"].loc[hi])}
+        out |= fit_numbers(f"b-{init}-ratio-slope", fit, ratio_steps)
+    weak, typical = (b.loc[(i, "overlap"), "inf_hidden"].loc[hi] for i in ("weak-coupling", "typical"))
+    out["bh-weak-over-typical"] = float(weak / typical)
+    # training
+    st = steps_table(tr, params["train_threshold"], seed=seed, n_boot=n_boot)
+    out |= {"train-seeds": params["train_seeds"], "train-steps": params["train_steps"],
+            "lr-u": params["train_lr"], "lr-b": params["train_lr_boltzmann"],
+            "threshold": params["train_threshold"], "t-reached": int(st["reached"].sum()),
+            "t-runs": int(st["runs"].sum())}
+    small = f"small-angle-{params['small_theta_stds'][0]:g}"
+    runs = dict(TRAINING_RUNS) | {f"t-u-{small}": ("unitary", small, "infidelity")}
+    for key, (model, init, loss) in runs.items():
+        rows = st[(st["model"] == model) & (st["init"] == init) & (st["loss_name"] == loss)].set_index("n_hidden")
+        first, last = rows.loc[lo], rows.loc[hi]
+        change = steps_change(st, model, init, loss, seed=seed, n_boot=n_boot)
+        out |= {f"{key}-steps-min": first["median_steps"], f"{key}-steps-min-low": first["low"],
+                f"{key}-steps-min-high": first["high"], f"{key}-steps-max": last["median_steps"],
+                f"{key}-steps-max-low": last["low"], f"{key}-steps-max-high": last["high"],
+                f"{key}-steps-change": change["difference"], f"{key}-steps-change-low": change["difference_low"],
+                f"{key}-steps-change-high": change["difference_high"], f"{key}-steps-ratio": change["ratio"],
+                f"{key}-steps-ratio-low": change["ratio_low"], f"{key}-steps-ratio-high": change["ratio_high"],
+                f"{key}-final-max": last["final"], f"{key}-final-max-lowest": last["final_lowest"],
+                f"{key}-final-max-highest": last["final_highest"]}
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
+
+
+def results_rows(numbers: dict) -> list[dict]:
+    """The chapter's rows of the book's results table, from :func:`quoted`'s numbers."""
+    paper_u = f"{PAPER_SLOPE_UNITARY} ± {PAPER_SLOPE_UNITARY_SE} (Fig. 3(b), random order; log base not stated)"
+    paper_b = f"{PAPER_SLOPE_BOLTZMANN} ± {PAPER_SLOPE_BOLTZMANN_SE} (Fig. 3(c): another quantity)"
+    q = "slope of log2 mean ||∇F||_inf per hidden qubit"
+
+    def row(quantity, paper, ours):
+        return {"result": "Section VII", "figure": "(book)", "quantity": quantity, "paper": paper, "ours": ours}
+
+    def steps(key):
+        return (f"{numbers[key + '-steps-min']:.0f} [{numbers[key + '-steps-min-low']:.0f}, "
+                f"{numbers[key + '-steps-min-high']:.0f}] to {numbers[key + '-steps-max']:.0f} "
+                f"[{numbers[key + '-steps-max-low']:.0f}, {numbers[key + '-steps-max-high']:.0f}]")
+
+    nh = f"n_h = {numbers['nh-min']} to {numbers['nh-max']}"
+    return [
+        row(f"{q}, unitary network, typical start (the plateau), fidelity", paper_u,
+            numbers["u-typical-fidelity-text"]),
+        row("same, observable Z_1 (Theorem 3's objective)", "-0.5 (scale of the bound)",
+            numbers["u-typical-observable-text"]),
+        row("same, area-law (brickwork) network, fidelity", "named as a way out, not simulated",
+            numbers["u-area-law-fidelity-text"]),
+        row("same, near-identity start θ ~ N(0, 0.03²), fidelity", "named as a way out, not simulated",
+            numbers["u-small-angle-0.03-fidelity-text"]),
+        row("same, identity block (Grant et al.), fidelity", "not discussed", numbers["u-identity-block-fidelity-text"]),
+        row(f"{q} over terms touching a hidden qubit, Boltzmann machine, typical couplings, overlap",
+            paper_b, numbers["bh-typical-overlap-text"]),
+        row("slope of log2 (relative-entropy gradient / overlap gradient), same instances",
+            "named as a way out, not simulated",
+            numbers["b-typical-ratio-slope-text"]),
+        row(f"median steps of gradient descent to infidelity {numbers['threshold']:g}, unitary typical start, {nh}",
+            "not simulated", steps("t-u-typical") + " (95 % bootstrap over runs)"),
+    ]

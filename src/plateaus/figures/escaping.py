@@ -1,7 +1,8 @@
 r"""Figures of the chapter *Escaping the plateau*: remedies beside the plateau, and training.
 
 Everything here reads the tables of :mod:`plateaus.experiments.escaping` (and the slopes
-computed from them by :func:`plateaus.experiments.escaping.slopes`); nothing is recomputed.
+fitted from them by :func:`plateaus.experiments.escaping.slopes`, through
+:mod:`plateaus.analysis`); nothing is refitted here.
 Gradient norms are drawn on a base-2 logarithmic axis against the number of hidden qubits, so
 a straight line of slope :math:`s` halves the gradient every :math:`1/|s|` hidden qubits; the
 quoted slopes are per hidden qubit in :math:`\log_2`.
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..analysis import group_stats
+from ..experiments.escaping import ZERO_GRADIENT
 from .style import PALETTE, new_figure
 
 INIT_LABELS = {
@@ -39,11 +42,12 @@ QUANTITY_LABELS = {"inf_norm": "all parameters", "inf_hidden": "parameters touch
 
 
 def _stats(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    return df.groupby("n_hidden")[column].agg(["mean", "sem"]).reset_index()
+    """Mean and its standard error ``se`` per hidden size (:func:`plateaus.analysis.group_stats`)."""
+    return group_stats(df, "n_hidden", column)
 
 
 def _errorbar(ax, stats, **kw):
-    ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["sem"], marker="o", ms=4,
+    ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"], marker="o", ms=4,
                 capsize=2, lw=1.4, **kw)
 
 
@@ -70,7 +74,7 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
         missing = []
         for init, g in u[u["objective"] == objective].groupby("init", sort=False):
             stats = _stats(g, "inf_norm")
-            if stats["mean"].max() < 1e-10:
+            if not stats["mean"].max() >= ZERO_GRADIENT:
                 missing.append(INIT_LABELS.get(init, init))
                 continue
             _errorbar(ax, stats, color=INIT_COLORS.get(init), label=INIT_LABELS.get(init, init))
@@ -112,7 +116,7 @@ def boltzmann_panels(df: pd.DataFrame, objectives=("overlap", "relative-entropy"
     for ax, quantity in zip(axes, ("inf_norm", "inf_hidden")):
         for (init, objective), g in b[b["objective"].isin(objectives)].groupby(["init", "objective"], sort=False):
             stats = _stats(g, quantity)
-            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["sem"], capsize=2, ms=4,
+            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"], capsize=2, ms=4,
                         marker=markers[objective], ls=styles[objective], color=INIT_COLORS.get(init),
                         label=f"{INIT_LABELS.get(init, init)}, {OBJECTIVE_LABELS[objective]}")
         _log2_axis(ax, b["n_hidden"].unique())
@@ -170,14 +174,18 @@ def training_curves(tr: pd.DataFrame, threshold: float, n_hidden=None):
 
 
 def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
-    r"""Fitted :math:`\log_2` slopes per hidden qubit (two standard errors) of every remedy,
-    beside the plateau's.
+    r"""Fitted :math:`\log_2` slopes per hidden qubit of every remedy, beside the plateau's,
+    with their 95 % intervals (Student's t with the fit's degrees of freedom).
 
-    ``slopes``: rows with ``model``, ``label``, ``slope``, ``slope_se``, ``group`` (a panel
-    title) and ``plateau`` (True for the plateau itself). ``paper``:
+    ``slopes``: rows of :func:`plateaus.experiments.escaping.summary_slopes` (``model``,
+    ``label``, ``slope_log2``, ``low_log2``, ``high_log2``, ``rejected``, ``group`` (a panel
+    title) and ``plateau`` (True for the plateau itself)). A slope whose straight line the data
+    reject (p < 0.01) is drawn as an open marker: it summarises a curve. ``paper``:
     ``{model: (label, slope, se)}``, drawn as a shaded band of two standard errors in the panels
     of that model. Vertical lines: 0 (no decay) and :math:`-1/2` (:math:`\sqrt{D_v/D_h}`).
     """
+    from matplotlib.lines import Line2D
+
     paper = paper or {}
     groups = list(dict.fromkeys(slopes["group"]))
     heights = [max(1, int((slopes["group"] == g).sum())) for g in groups]
@@ -186,10 +194,12 @@ def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
     for ax, group in zip(axes[:, 0], groups):
         rows = slopes[slopes["group"] == group].reset_index(drop=True)
         y = np.arange(len(rows))[::-1]
-        colors = [PALETTE[3] if p else PALETTE[0] for p in rows["plateau"]]
-        for yi, (slope, se), color in zip(y, rows[["slope", "slope_se"]].to_numpy(), colors):
-            ax.errorbar([slope], [yi], xerr=[2 * (0.0 if np.isnan(se) else se)], fmt="o", ms=4,
-                        color=color, capsize=2, lw=1.2, zorder=3)
+        for yi, (_, r) in zip(y, rows.iterrows()):
+            color = PALETTE[3] if r["plateau"] else PALETTE[0]
+            lo, hi = r["low_log2"], r["high_log2"]
+            err = [[r["slope_log2"] - lo], [hi - r["slope_log2"]]] if np.isfinite(lo) else None
+            ax.errorbar([r["slope_log2"]], [yi], xerr=err, fmt="o", ms=4.5, color=color, capsize=2, lw=1.2,
+                        mfc="white" if r["rejected"] else color, zorder=3)
         ax.set_yticks(y)
         ax.set_yticklabels(rows["label"], fontsize="small")
         ax.axvline(0.0, color="0.3", lw=1)
@@ -201,6 +211,10 @@ def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
             ax.legend(fontsize="x-small", loc="lower left")
         ax.set_title(group, fontsize="small", loc="left")
         ax.set_ylim(-0.7, len(rows) - 0.3)
-    axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
-    fig.tight_layout()
+    axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit (95 % interval)")
+    keys = [Line2D([], [], marker="o", ls="", color="0.3", label="straight line fits"),
+            Line2D([], [], marker="o", ls="", color="0.3", mfc="white",
+                   label="straight line rejected (p < 0.01): the slope summarises a curve")]
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.legend(handles=keys, loc="lower center", ncol=2, fontsize="x-small", bbox_to_anchor=(0.5, 0.0))
     return fig
