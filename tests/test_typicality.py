@@ -510,6 +510,8 @@ class TestQuoted:
             assert n[f"fit_text_{model}"] == fits.loc[model, "fit"].text()
             assert n[f"dof_{model}"] == len(values) - 2
         assert n["line_boltzmann"] == ("rejected" if n["p_line_boltzmann"] < 0.01 else "not rejected")
+        assert n["bm_norm_line"] == ("rejected" if n["bm_norm_p_line"] < 0.01 else "not rejected")
+        assert n["bm_first_order_line"] == ("rejected" if n["bm_first_order_p_line"] < 0.01 else "not rejected")
         close = df[df.model.isin(["haar", "gue", "unitary-random-order"])]
         means = close.groupby(["model", "n_hidden"])["trace_distance"].mean().reset_index()
         ratio = means["trace_distance"] / (0.5 * np.sqrt(2 / 2.0 ** means["n_hidden"]))

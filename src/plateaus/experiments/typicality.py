@@ -358,6 +358,11 @@ def scan_summary(scan: pd.DataFrame) -> pd.DataFrame:
     return stats[["model", "theta_high", "n", "mean", "se", "haar_mean", "z", "haar_like"]]
 
 
+def _verdict(fit: analysis.LineFit) -> str:
+    """``"rejected"`` or ``"not rejected"``: the straight line, in the page's words."""
+    return "rejected" if fit.rejected() else "not rejected"
+
+
 def _step_text(row, col="step", low="low", high="high") -> str:
     return f"{row[col]:.3f} [{row[low]:.3f}, {row[high]:.3f}]"
 
@@ -376,7 +381,8 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
     ``bm_last_step*`` (``*_t1`` for :math:`T_1`; ``*_power`` the step
     :math:`-a\log_2\frac{n+1}{n}` of a power :math:`n^{-a}` with the fitted norm exponent
     :math:`a`), and the smallest and largest local norm exponent. ``line_boltzmann`` says in
-    words whether its line is rejected.
+    words whether its line is rejected (``bm_norm_line``, ``bm_first_order_line`` for the norm's
+    power law and the first order's line).
     """
     params = _validated(params)
     summ = summary(df)
@@ -438,7 +444,8 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
                bm_first_order_slope=first_fit.slope, bm_first_order_low=first_fit.slope_low,
                bm_first_order_high=first_fit.slope_high, bm_first_order_chi2_dof=first_fit.chi2_dof,
                bm_first_order_p_line=first_fit.p_value)
-    out["line_boltzmann"] = "rejected" if fits.loc["boltzmann", "rejected"] else "not rejected"
+    out["line_boltzmann"] = _verdict(fits.loc["boltzmann", "fit"])
+    out.update(bm_norm_line=_verdict(norm_fit), bm_first_order_line=_verdict(first_fit))
     steps = boltzmann_steps(df, params["seed"])
     for which, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
         out.update({f"bm_{which}_step_from": int(row.n_hidden_from), f"bm_{which}_step_to": int(row.n_hidden_to),
