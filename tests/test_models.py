@@ -551,3 +551,165 @@ class TestGUE:
             gue_states(2, 0, seed=0)
         with pytest.raises(ValueError, match="t must be"):
             gue_states(2, 3, seed=0, t=np.inf)
+
+
+# --- The chapter *Models*: its analysis (plateaus.experiments.models) and its figure ---------
+
+def models_table(n_hidden=(1, 2, 3), instances=40, seed=0):
+    """A small ``visible-entropy`` table whose deficits are known: Haar-like models at Page's
+    mean (deficit halving per hidden qubit), a flat one and a Boltzmann machine whose deficit
+    falls by a curve."""
+    import pandas as pd
+
+    from plateaus.haar import page_entropy
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    for model in ("haar", "gue", "unitary-random-order", "unitary", "boltzmann"):
+        for n_h in n_hidden:
+            if model == "unitary":
+                deficit = 0.4
+            elif model == "boltzmann":
+                deficit = 1e-3 / (1 + n_h) ** 3
+            else:
+                deficit = np.log(2) - page_entropy(2, 2**n_h)
+            d = deficit * rng.uniform(0.5, 1.5, instances)
+            frames.append(pd.DataFrame({"model": model, "n_visible": 1, "n_hidden": n_h,
+                                        "instance": np.arange(instances), "entropy_nats": np.log(2) - d,
+                                        "purity": 0.6, "trace_distance": 0.1}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def curve_fit_log2(x, samples):
+    """Independent oracle of a weighted fit of log2 of means (delta-method errors, relative
+    sigma) with the t interval: (slope, low, high, chi2/dof)."""
+    from scipy import optimize
+
+    x = np.asarray(x, float)
+    means = np.array([s.mean() for s in samples])
+    sigma = np.array([s.std(ddof=1) / np.sqrt(s.size) for s in samples]) / (means * np.log(2))
+    y = np.log2(means)
+    (a, b), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=False)
+    t = stats.t.ppf(0.975, x.size - 2)
+    chi2 = (((y - (a * x + b)) / sigma) ** 2).sum()
+    return a, a - t * np.sqrt(cov[0, 0]), a + t * np.sqrt(cov[0, 0]), chi2 / (x.size - 2)
+
+
+class TestModelsChapter:
+    def test_term_counts(self):
+        from plateaus.experiments import models as mo
+
+        counts = mo.term_counts([2, 3, 10])
+        assert counts["terms in Eq. (11)"].tolist() == [15, 36, 435] and counts["agree"].all()
+
+    def test_entropy_stats_against_page(self):
+        from plateaus.experiments import models as mo
+
+        df = models_table()
+        s = mo.entropy_stats(df)
+        assert list(dict.fromkeys(s.model)) == ["haar", "gue", "unitary-random-order", "unitary", "boltzmann"]
+        row = s[(s.model == "gue") & (s.n_hidden == 2)].iloc[0]
+        values = df[(df.model == "gue") & (df.n_hidden == 2)]["entropy_nats"].to_numpy()
+        page = sum(1 / k for k in range(5, 9)) - 1 / 8  # Page's sum for D_v = 2, D_h = 4
+        assert_allclose([row["mean"], row["se"], row["page"]], [values.mean(), values.std(ddof=1) / np.sqrt(40), page])
+        assert_allclose(row["z"], (values.mean() - page) / row["se"])
+        assert_allclose(row["deficit"], np.log(2) - values.mean())
+
+    def test_entropy_table(self):
+        from plateaus.experiments import models as mo
+
+        df = models_table()
+        table = mo.entropy_table(df)
+        assert table.shape == (6, 6) and table.columns[-1] == "Page (exact)"
+        g = df[(df.model == "unitary") & (df.n_hidden == 3)]["entropy_nats"]
+        assert_allclose(table.loc[(3, "mean"), "unitary"], g.mean())
+        assert_allclose(table.loc[(3, "sem"), "unitary"], g.sem())
+        assert np.isnan(table.loc[(3, "sem"), "Page (exact)"])
+
+    def test_deficit_fits_against_curve_fit_and_page(self):
+        from plateaus.experiments import models as mo
+        from plateaus.haar import page_entropy
+
+        df = models_table(n_hidden=(1, 2, 3, 4))
+        fits = mo.deficit_fits(df)
+        for model in fits.index:
+            sub = df[df.model == model]
+            samples = [np.log(2) - g.to_numpy() for _, g in sub.groupby("n_hidden")["entropy_nats"]]
+            expected = curve_fit_log2([1, 2, 3, 4], samples)
+            row = fits.loc[model]
+            assert_allclose([row.slope_log2, row.low_log2, row.high_log2, row.chi2_dof], expected,
+                            rtol=1e-5, atol=1e-7)
+        exact = np.log2([np.log(2) - page_entropy(2, 2**h) for h in (1, 2, 3, 4)])
+        assert_allclose(mo.page_fit(1, [1, 2, 3, 4]).slope, np.polyfit([1, 2, 3, 4], exact, 1)[0], rtol=1e-12)
+        assert abs(fits.loc["unitary", "slope_log2"]) < 0.2 and fits.loc["haar", "high_log2"] < -0.5
+
+    def test_deficit_steps(self):
+        from plateaus.experiments import models as mo
+
+        df = models_table(n_hidden=(1, 2, 3, 4))
+        steps = mo.deficit_steps(df, "boltzmann", seed=3)
+        means = (np.log(2) - df[df.model == "boltzmann"].groupby("n_hidden")["entropy_nats"].mean()).to_numpy()
+        assert_allclose(steps["step"], np.diff(np.log2(means)), rtol=1e-10)
+        assert steps[["n_hidden_from", "n_hidden_to"]].to_numpy().tolist() == [[1, 2], [2, 3], [3, 4]]
+        assert ((steps["low"] < steps["step"]) & (steps["step"] < steps["high"])).all()
+        assert steps.equals(mo.deficit_steps(df, "boltzmann", seed=3))
+        with pytest.raises(ValueError, match="model"):
+            mo.deficit_steps(df, "qaoa", seed=3)
+
+    def test_quoted_and_results_rows(self):
+        from plateaus.experiments import models as mo
+        from plateaus.params import chapter_params
+
+        params = chapter_params("models", "quick")  # n_hidden 1, 2, 3
+        df = models_table(n_hidden=params["n_hidden"])
+        n = mo.quoted(params, df)
+        assert (n["instances"], n["largest_nh"]) == (params["instances"], 3)
+        for model in ("haar", "gue", "unitary-random-order", "unitary", "boltzmann"):
+            sub = df[df.model == model]
+            samples = [np.log(2) - g.to_numpy() for _, g in sub.groupby("n_hidden")["entropy_nats"]]
+            slope, low, high, chi2_dof = curve_fit_log2(params["n_hidden"], samples)
+            assert_allclose([n[f"slope_{model}"], n[f"slope_low_{model}"], n[f"slope_high_{model}"]],
+                            [slope, low, high], rtol=1e-5, atol=1e-6)
+            assert n[f"dof_{model}"] == 1
+            assert n[f"line_{model}"] == ("rejected" if n[f"p_line_{model}"] < 0.01 else "not rejected")
+            assert_allclose(n[f"deficit_{model}"], samples[-1].mean())
+        haar_means = df[df.model == "haar"].groupby("n_hidden")["entropy_nats"].agg(["mean", "sem"])
+        page = np.array([sum(1 / k for k in range(3, 5)) - 1 / 4, sum(1 / k for k in range(5, 9)) - 1 / 8,
+                         sum(1 / k for k in range(9, 17)) - 1 / 16])
+        assert_allclose(n["z_max_haar"], np.abs((haar_means["mean"] - page) / haar_means["sem"]).max())
+        assert_allclose(n["deficit_page"], np.log(2) - page[-1])
+        unitary = df[df.model == "unitary"].groupby("n_hidden")["entropy_nats"].mean()
+        assert_allclose([n["unitary_entropy_min"], n["unitary_entropy_max"]], [unitary.min(), unitary.max()])
+        inside = [n[f"slope_low_{m}"] <= n["slope_page"] <= n[f"slope_high_{m}"]
+                  for m in ("haar", "gue", "unitary-random-order")]
+        assert n["page_in_intervals"] == sum(inside) and n["haar_like_models"] == 3
+
+        rows = mo.results_rows(n)
+        assert len(rows) == 5 and rows[1]["ours"] == n["fit_text_gue"]
+        assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        assert f"{n['slope_page']:.3f}" in rows[0]["paper"]
+        forced = mo.results_rows({**n, "line_boltzmann": "rejected"})
+        assert forced[4]["ours"].startswith(n["fit_text_boltzmann"])
+        assert n["boltzmann_first_step_text"] in forced[4]["ours"] and "per-step" in forced[4]["ours"]
+        assert "per-step" not in mo.results_rows({**n, "line_boltzmann": "not rejected"})[4]["ours"]
+
+    def test_figure_draws_the_means_and_the_fits(self):
+        import matplotlib.pyplot as plt
+
+        from plateaus.experiments import models as mo
+        from plateaus.figures import models as figures
+        from plateaus.figures.style import MODEL_LABELS
+
+        df = models_table()
+        page = mo.page_deficits(1, [1, 2, 3])
+        fits = mo.deficit_fits(df)
+        fig = figures.entropy_deficit(df, page, fits)
+        (ax,) = fig.axes
+        drawn = {c.get_label().split("\n")[0]: c for c in ax.containers}
+        for model, g in mo.entropy_stats(df).groupby("model"):
+            container = drawn[MODEL_LABELS[model]]
+            assert_allclose(np.asarray(container.lines[0].get_ydata(), float), g["deficit"])
+            assert fits.loc[model, "fit"].interval_text(2) in container.get_label()
+        dashed = [line for line in ax.get_lines() if line.get_label() == "Haar, exact (Page)"][0]
+        assert_allclose(dashed.get_ydata(), page["deficit"])
+        plt.close(fig)
