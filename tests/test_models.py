@@ -709,7 +709,7 @@ class TestModelsChapter:
         for model, g in mo.entropy_stats(df).groupby("model"):
             container = drawn[MODEL_LABELS[model]]
             assert_allclose(np.asarray(container.lines[0].get_ydata(), float), g["deficit"])
-            assert fits.loc[model, "fit"].interval_text(2) in container.get_label()
+            assert fits.loc[model, "fit"].interval_text(3) in container.get_label()
         dashed = [line for line in ax.get_lines() if line.get_label() == "Haar, exact (Page)"][0]
         assert_allclose(dashed.get_ydata(), page["deficit"])
         plt.close(fig)

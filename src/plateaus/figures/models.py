@@ -26,7 +26,7 @@ def entropy_deficit(df: pd.DataFrame, page: pd.DataFrame, fits: pd.DataFrame | N
         label = MODEL_LABELS[model]
         if fits is not None and model in fits.index:
             fit = fits.loc[model, "fit"]
-            label += f"\nslope {fit.interval_text(2)}" + (" (line rejected)" if fit.rejected() else "")
+            label += f"\nslope {fit.interval_text(3)}" + (" (line rejected)" if fit.rejected() else "")
         ax.errorbar(group["n_hidden"], group["deficit"], yerr=2 * group["deficit_se"], marker="o", ms=4,
                     capsize=2, lw=1.2, color=MODEL_COLORS[model], label=label)
     ax.plot(page["n_hidden"], page["deficit"], "k--", lw=1, label="Haar, exact (Page)")
