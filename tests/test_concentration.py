@@ -179,3 +179,86 @@ class TestSampleExpectations:
     def test_observable_too_large(self):
         with pytest.raises(ValueError, match="more than n_qubits"):
             cc.sample_expectations(2, 10, 0, observable="ZZZ")
+
+
+# --------------------------------------------------------------------------- the page's numbers
+
+
+def _table(seed=3, samples=5000, sizes=(2, 4, 6), eps_points=20):
+    """A small tail table from sampled Haar states, with the values it was built from."""
+    values = {n: cc.sample_expectations(n, samples, [seed, n]) for n in sizes}
+    eps = cc.eps_grid(eps_points)
+    return pd.concat([cc.tail_table(v, n, eps) for n, v in values.items()], ignore_index=True), values
+
+
+class TestTailZScores:
+    def test_against_a_hand_computation(self):
+        df, _ = _table()
+        z = cc.tail_z_scores(df, min_expected=20)
+        keep = df["tail_exact"] * df["samples"] >= 20
+        assert len(z) == keep.sum() > 0
+        p, n = df.loc[keep, "tail_exact"], df.loc[keep, "samples"]
+        assert_allclose(z["z"], (df.loc[keep, "tail_empirical"] - p) / np.sqrt(p * (1 - p) / n), rtol=1e-12)
+        # honest samples: no point is far out (a wrong law or a wrong error would be)
+        assert z["z"].abs().max() < 5
+
+    def test_bad_threshold(self):
+        df, _ = _table(samples=100, sizes=(2,))
+        with pytest.raises(ValueError, match="min_expected"):
+            cc.tail_z_scores(df, min_expected=0)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    df, values = _table()
+    params = {"scale": "quick", "samples": 5000, "n_qubits": [2, 4, 6], "quote_qubits": 4,
+              "quote_eps": 0.3, "eps_points": 20}
+    return df, values, params, cc.quoted(params, df)
+
+
+class TestQuoted:
+
+    def test_values_against_the_samples(self, setup):
+        df, values, params, q = setup
+        f = values[4]
+        eps = 0.3  # on the grid k/20
+        assert q["q-n"] == 4 and q["q-eps"] == pytest.approx(eps)
+        assert q["q-count"] == int(np.sum(np.abs(f) >= eps - 1e-12))
+        assert_allclose(q["q-empirical"], np.mean(np.abs(f) >= eps - 1e-12))
+        assert_allclose(q["q-exact"], cc.exact_tail(16, eps), rtol=1e-12)
+        assert_allclose(q["q-cheb"], 1 / (17 * eps**2), rtol=1e-12)
+        assert_allclose(q["q-orders"], np.log10(q["q-cheb"] / q["q-exact"]), rtol=1e-12)
+        assert q["big-n"] == 6
+        assert_allclose(q["big-curv"], 2 * np.exp(-63 * eps**2 / 4), rtol=1e-12)
+        assert q["q-curv-vs-cheb"] == ("above" if 2 * np.exp(-15 * eps**2 / 4) > 1 / (17 * eps**2) else "below")
+        # the moments against numpy: |mean| / sqrt(Var/N) with the exact variance 1/(D+1)
+        mean_z = max(abs(v.mean()) / np.sqrt(1 / (2**n + 1) / v.size) for n, v in values.items())
+        assert_allclose(q["mean-z"], mean_z, rtol=1e-9)
+        var_dev = max(abs(v.var(ddof=1) * (2**n + 1) - 1) for n, v in values.items())
+        assert_allclose(q["var-dev"], var_dev, rtol=1e-9)
+        assert_allclose(q["resolution"], 1 / 5000) and q["rule-of-three"] == pytest.approx(3 / 5000)
+        assert_allclose(q["c-hlw"], 2 / (9 * np.pi**3))
+        assert q["n-beats"] == 13  # 2^12 < 5158 < 2^13
+        assert q["check-points"] == len(df)
+        # every bound holds everywhere; the HLW bound is vacuous at these sizes (D eps^2 < 387)
+        assert q["above-chebyshev"] == q["above-levy_hlw"] == q["above-levy_curvature"] == len(df)
+        assert q["nontrivial-levy_hlw"] == 0 and q["hlw-margin-text"] == ""
+
+    def test_results_rows(self, setup):
+        *_, q = setup
+        rows = cc.results_rows(q)
+        assert len(rows) == 4 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        assert "D = 2^4, eps = 0.30" in rows[0]["quantity"]
+        assert rows[0]["ours"] == f"{q['q-orders']:.1f} (exact), {q['q-orders-emp']:.1f} (sampled)"
+        assert rows[2]["ours"] == "5158"
+        n = len(setup[0])
+        assert rows[3]["ours"] == f"chebyshev {n}/{n}, levy_hlw {n}/{n}, levy_curvature {n}/{n}"
+
+    def test_every_glued_key_of_the_page_is_quoted(self, setup):
+        import re
+        from pathlib import Path
+
+        *_, q = setup
+        page = (Path(__file__).parents[1] / "chapters" / "concentration.md").read_text()
+        used = set(re.findall(r"\{glue:text\}`co-([^`:]+)", page))
+        assert used and used <= {k.replace("_", "-") for k in q}

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .. import store
+from .. import analysis, store
 from ..parallel import map_instances
 from ..params import chapter_params
 from ..terms import apply_pauli
@@ -111,15 +111,16 @@ def exact_fourth_moment(dim) -> np.ndarray:
 
 
 def moments(df: pd.DataFrame) -> pd.DataFrame:
-    """Per size: sample mean and variance beside the exact ones, with z-scores (standard errors
-    from the exact second and fourth moments)."""
+    r"""Per size: sample mean and variance beside the exact ones, with z-scores
+    (:func:`plateaus.analysis.z_scores`; standard errors from the exact second and fourth
+    moments, :math:`\sqrt{\mathrm{Var} f/N}` and :math:`\sqrt{(\E f^4 - (\mathrm{Var} f)^2)/N}`)."""
     m = df.groupby("dim")[["samples", "sample_mean", "sample_var", "var_exact"]].first()
     n, var = m["samples"], m["var_exact"]
     fourth = exact_fourth_moment(m.index.to_numpy())
     return m.assign(
-        mean_z=m["sample_mean"] / np.sqrt(var / n),
+        mean_z=analysis.z_scores(m["sample_mean"], np.sqrt(var / n), 0.0),
         var_ratio=m["sample_var"] / var,
-        var_z=(m["sample_var"] - var) / np.sqrt((fourth - var**2) / n),
+        var_z=analysis.z_scores(m["sample_var"], np.sqrt((fourth - var**2) / n), var),
     )
 
 
@@ -300,3 +301,94 @@ def at_point(df: pd.DataFrame, n_qubits: int, eps: float) -> pd.Series:
     if part.empty:
         raise ValueError(f"n_qubits = {n_qubits} is not in the table; expected one of {sorted(df['n_qubits'].unique())}")
     return part.iloc[int(np.argmin(np.abs(part["eps"].to_numpy() - eps)))]
+
+
+#: The sampled tail is compared with the exact law where the law expects at least this many
+#: samples beyond :math:`\varepsilon` (there the binomial error is nearly normal).
+MIN_EXPECTED = 20
+
+
+def tail_z_scores(df: pd.DataFrame, min_expected: int = MIN_EXPECTED) -> pd.DataFrame:
+    r"""The points of the table where the exact law expects at least ``min_expected`` samples
+    beyond :math:`\varepsilon`, with the z-score of the sampled tail against the exact one,
+    :math:`(\hat p - p)/\sqrt{p(1-p)/N}` (binomial error from the exact :math:`p`;
+    :func:`plateaus.analysis.z_scores`), in the column ``z``."""
+    if not (isinstance(min_expected, (int, np.integer)) and min_expected >= 1):
+        raise ValueError(f"min_expected = {min_expected!r} is not allowed; expected an integer >= 1")
+    resolved = df[df["tail_exact"] * df["samples"] >= min_expected]
+    p = resolved["tail_exact"]
+    se = np.sqrt(p * (1 - p) / resolved["samples"])
+    return resolved.assign(z=analysis.z_scores(resolved["tail_empirical"], se, p))
+
+
+def _orders(bound: float, tail: float) -> float:
+    """How many orders of magnitude ``bound`` lies above ``tail``: log10(bound / tail)."""
+    return float(np.log10(bound / tail))
+
+
+def quoted(params: dict, df: pd.DataFrame) -> dict:
+    r"""Every number the chapter quotes, from its table (:func:`tails`) and its parameters; keys
+    are the glue names without the chapter prefix (``_`` becomes ``-`` in the glue key).
+
+    ``q-*``: the point nearest ``quote_eps`` at ``quote_qubits`` (:func:`at_point`); ``big-*``:
+    the same :math:`\varepsilon` at the largest size; ``*-orders``: :math:`\log_{10}` of a
+    bound over the tail; ``fit-*``, ``var-*``, ``mean-*``: the agreement of the samples with the
+    exact law (:func:`tail_z_scores`, :func:`moments`); ``above-<bound>``, ``nontrivial-<bound>``
+    (:func:`bound_checks`); ``x-*``, ``n-beats`` (:func:`hlw_crossover`).
+    """
+    params = chapter_params(CHAPTER, params["scale"],
+                            **{k: v for k, v in params.items() if k not in ("chapter", "scale")})
+    samples = params["samples"]
+    q = at_point(df, params["quote_qubits"], params["quote_eps"])
+    big = at_point(df, max(params["n_qubits"]), params["quote_eps"])
+    z = tail_z_scores(df)
+    m = moments(df)
+    checks = bound_checks(df).set_index("bound")
+    cross = hlw_crossover()
+    margin = checks.loc["levy_hlw", "min_log10_margin"]
+    out = {
+        "scale": params["scale"], "samples": samples, "observable": params["observable"],
+        "resolution": 1 / samples, "rule-of-three": 3 / samples, "c-hlw": 2 * HLW_C1,
+        "q-n": int(q["n_qubits"]), "q-eps": float(q["eps"]), "q-exact": float(q["tail_exact"]),
+        "q-empirical": float(q["tail_empirical"]), "q-count": int(q["count"]),
+        "q-cheb": float(q["chebyshev"]), "q-orders": _orders(q["chebyshev"], q["tail_exact"]),
+        "q-orders-emp": _orders(q["chebyshev"], q["tail_empirical"]) if q["count"] > 0 else float("nan"),
+        "q-hlw": float(q["levy_hlw"]), "q-curv": float(q["levy_curvature"]),
+        "q-curv-vs-cheb": "above" if q["levy_curvature"] > q["chebyshev"] else "below",
+        "big-n": int(big["n_qubits"]), "big-eps": float(big["eps"]), "big-exact": float(big["tail_exact"]),
+        "big-cheb": float(big["chebyshev"]), "big-orders": _orders(big["chebyshev"], big["tail_exact"]),
+        "big-curv-orders": _orders(big["levy_curvature"], big["tail_exact"]),
+        "big-hlw": float(big["levy_hlw"]), "big-curv": float(big["levy_curvature"]),
+        "min-expected": MIN_EXPECTED, "fit-points": len(z),
+        "fit-z": float(z["z"].abs().max()) if len(z) else float("nan"),
+        "var-dev": float((m["var_ratio"] - 1).abs().max()), "var-z": float(m["var_z"].abs().max()),
+        "mean-z": float(m["mean_z"].abs().max()),
+        "check-points": int(checks["points"].iloc[0]),
+        "x-nontrivial": cross["nontrivial"], "x-beats": cross["beats_chebyshev"],
+        "n-beats": int(np.ceil(np.log2(cross["beats_chebyshev"]))),
+        "hlw-margin-text": (f", and even there it is at least {margin:.0f} orders of magnitude above the exact tail"
+                            if np.isfinite(margin) else ""),
+    }
+    for bound, row in checks.iterrows():
+        out |= {f"above-{bound}": int(row["above_exact"]), f"above-emp-{bound}": int(row["above_empirical"]),
+                f"nontrivial-{bound}": int(row["nontrivial"])}
+    return out
+
+
+def results_rows(numbers: dict) -> list[dict]:
+    """The chapter's rows of the book's results table, from :func:`quoted`'s numbers."""
+    def row(quantity, paper, ours):
+        return {"result": "Lemma 5", "figure": "(book)", "quantity": quantity, "paper": paper, "ours": ours}
+
+    n_points = numbers["check-points"]
+    held = ", ".join(f"{b} {numbers[f'above-{b}']}/{n_points}" for b in ("chebyshev", "levy_hlw", "levy_curvature"))
+    return [
+        row(f"orders of magnitude between Chebyshev and the Haar tail, D = 2^{numbers['q-n']}, "
+            f"eps = {numbers['q-eps']:.2f}", "not simulated",
+            f"{numbers['q-orders']:.1f} (exact), {numbers['q-orders-emp']:.1f} (sampled)"),
+        row(f"same, D = 2^{numbers['big-n']}, eps = {numbers['big-eps']:.2f} (exact law)", "not simulated",
+            f"{numbers['big-orders']:.1f}"),
+        row("D eps^2 beyond which Levy with C = 2/(9 pi^3) (HLW) beats Chebyshev", "C in Theta(1), unspecified",
+            f"{numbers['x-beats']:.0f}"),
+        row("points where each bound lies above the exact tail", "not simulated", held),
+    ]
