@@ -106,7 +106,6 @@ class TestPageCurve:
 
     def test_rows_are_page_entropy(self):
         from plateaus import haar
-        from plateaus.experiments import escaping
 
         curve = haar.page_curve(3, [1, 2, 5])
         assert curve["n_hidden"].tolist() == [1, 2, 5]
@@ -114,7 +113,6 @@ class TestPageCurve:
         # no visible qubit: nothing to be entangled; n_v = n_h = 1: 1/3 + 1/4 - 1/4 = 1/3 nats
         assert haar.page_curve(0, [3])["entropy"].iloc[0] == 0.0
         assert_allclose(haar.page_curve(1, [1])["entropy"].iloc[0], 1 / 3, rtol=1e-14)
-        assert escaping.page_curve is haar.page_curve
 
     @pytest.mark.parametrize("n_visible, n_hidden", [(1.5, [1]), (1, [2.5]), (-1, [1]), (1, [True])])
     def test_bad_sizes(self, n_visible, n_hidden):

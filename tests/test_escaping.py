@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 import pandas as pd
 from scipy import linalg, stats
 
-from plateaus import area_law, haar, training
+from plateaus import analysis, area_law, haar, training
 from plateaus.experiments import escaping
 from plateaus.models import BoltzmannMachine, UnitaryQNN
 from plateaus.objectives import Fidelity, Observable, RelativeEntropy
@@ -450,16 +450,16 @@ def synthetic_training(hits, steps=np.arange(0, 42, 2)):
 
 class TestTrainingStatistics:
     def test_bootstrap_medians(self):
-        boot = escaping.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0], [np.nan, np.nan, 1.0]],
+        boot = analysis.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0], [np.nan, np.nan, 1.0]],
                                           seed=1, n_boot=500)
         assert boot.shape == (500, 3)
         assert_allclose(boot[:, 0], 4.0)
         assert boot[:, 1].min() >= 1.0 and boot[:, 1].max() <= 100.0
         assert np.isinf(boot[:, 2]).any()  # a never-reaching run counts as infinitely slow
-        assert_allclose(boot, escaping.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0],
+        assert_allclose(boot, analysis.bootstrap_medians([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0, 100.0],
                                                           [np.nan, np.nan, 1.0]], seed=1, n_boot=500))
         with pytest.raises(ValueError, match="n_boot"):
-            escaping.bootstrap_medians([[1.0]], n_boot=10)
+            analysis.bootstrap_medians([[1.0]], n_boot=10)
 
     def test_steps_table_and_change(self):
         tr = synthetic_training({("typical", 1): [10, 8, 8, 12], ("typical", 4): [34, 30, 40, 38],

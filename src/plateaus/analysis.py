@@ -387,6 +387,37 @@ def bootstrap_log_fit(samples, *, statistic: str = "mean", base=2, n_boot: int =
     return BootstrapFit(slope, float(lo), float(hi), steps, statistic, _base_name(b), int(n_boot), int(seed), level)
 
 
+def median_inf(a: np.ndarray, axis=-1) -> np.ndarray:
+    """Median with runs that never reached the threshold (NaN) counted as infinitely slow."""
+    return np.median(np.where(np.isfinite(a), a, np.inf), axis=axis)
+
+
+def finite_or_nan(x):
+    """``x`` with every non-finite entry (an infinite median) as NaN."""
+    x = np.asarray(x, dtype=float)
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def bootstrap_medians(samples, *, seed: int = 0, n_boot: int = N_BOOT) -> np.ndarray:
+    """Medians of ``n_boot`` resamples (with replacement) of each array of runs in ``samples``,
+    shape ``(n_boot, len(samples))``; array ``j`` is resampled from the stream
+    ``SeedSequence(seed).spawn(len(samples))[j]``. NaN (a run that never reached the threshold)
+    counts as infinitely slow, so a median may be ``inf``."""
+    if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 100):
+        raise ValueError(f"n_boot must be an integer >= 100, got {n_boot!r}")
+    arrays = [np.asarray(a, dtype=float).ravel() for a in samples]
+    if not arrays or any(a.size == 0 for a in arrays):
+        raise ValueError("samples must be a non-empty list of non-empty arrays of runs")
+    streams = np.random.SeedSequence(int(seed)).spawn(len(arrays))
+    out = np.empty((n_boot, len(arrays)))
+    for j, (a, s) in enumerate(zip(arrays, streams)):
+        idx = np.random.default_rng(s).integers(0, a.size, (n_boot, a.size))
+        out[:, j] = median_inf(a[idx], axis=1)
+    return out
+
+
 def step_differences(x, values, se, *, base=2, level: float = LEVEL) -> pd.DataFrame:
     r"""Per-step differences :math:`\log_b v(x_{i+1}) - \log_b v(x_i)` with normal intervals
     from the delta-method errors (independent points): ``x_from``, ``x_to``, ``step``, ``se``,
@@ -428,5 +459,5 @@ def slope_distance(fit: LineFit, value: float) -> dict:
 __all__: Sequence[str] = (
     "LEVEL", "REJECT_ALPHA", "N_BOOT", "LineFit", "fit_line", "log_values", "log_fit", "mean_se",
     "variance_se", "group_stats", "log_fits", "fit_columns", "BootstrapFit", "bootstrap_log_fit",
-    "step_differences", "z_scores", "t_quantile", "slope_distance",
+    "median_inf", "finite_or_nan", "bootstrap_medians", "step_differences", "z_scores", "t_quantile", "slope_distance",
 )

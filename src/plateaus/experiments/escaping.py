@@ -479,47 +479,17 @@ def mean_change(df: pd.DataFrame, model: str, init: str, objective: str, quantit
             "high": float(2.0 ** -step["low"])}
 
 
-def _median(a: np.ndarray, axis=-1) -> np.ndarray:
-    """Median with runs that never reached the threshold (NaN) counted as infinitely slow."""
-    return np.median(np.where(np.isfinite(a), a, np.inf), axis=axis)
-
-
-def _finite(x):
-    x = np.asarray(x, dtype=float)
-    return np.where(np.isfinite(x), x, np.nan)
-
-
-def bootstrap_medians(samples, *, seed: int = 0, n_boot: int = analysis.N_BOOT) -> np.ndarray:
-    """Medians of ``n_boot`` resamples (with replacement) of each array of runs in ``samples``,
-    shape ``(n_boot, len(samples))``; array ``j`` is resampled from the stream
-    ``SeedSequence(seed).spawn(len(samples))[j]``. NaN (a run that never reached the threshold)
-    counts as infinitely slow, so a median may be ``inf``."""
-    if not (isinstance(seed, (int, np.integer)) and seed >= 0):
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 100):
-        raise ValueError(f"n_boot must be an integer >= 100, got {n_boot!r}")
-    arrays = [np.asarray(a, dtype=float).ravel() for a in samples]
-    if not arrays or any(a.size == 0 for a in arrays):
-        raise ValueError("samples must be a non-empty list of non-empty arrays of runs")
-    streams = np.random.SeedSequence(int(seed)).spawn(len(arrays))
-    out = np.empty((n_boot, len(arrays)))
-    for j, (a, s) in enumerate(zip(arrays, streams)):
-        idx = np.random.default_rng(s).integers(0, a.size, (n_boot, a.size))
-        out[:, j] = _median(a[idx], axis=1)
-    return out
-
-
 def _percentiles(boot: np.ndarray, level: float = analysis.LEVEL):
     with np.errstate(invalid="ignore"):  # inf - inf between two never-reached medians: NaN
         lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=0)
-    return _finite(lo), _finite(hi)
+    return analysis.finite_or_nan(lo), analysis.finite_or_nan(hi)
 
 
 def steps_table(df: pd.DataFrame, threshold: float, *, seed: int = 0,
                 n_boot: int = analysis.N_BOOT) -> pd.DataFrame:
     """Steps for the infidelity to fall to ``threshold``, per model, initialisation, loss and
     hidden size: the median over runs with a 95 % percentile interval from a seeded bootstrap
-    over the runs (:func:`bootstrap_medians`), how many runs reached it, and the final
+    over the runs (:func:`plateaus.analysis.bootstrap_medians`), how many runs reached it, and the final
     infidelity.
 
     Columns: ``model``, ``init``, ``loss_name``, ``n_hidden``, ``median_steps``, ``low``,
@@ -534,12 +504,12 @@ def steps_table(df: pd.DataFrame, threshold: float, *, seed: int = 0,
         hit = steps_to_reach(wide.index.to_numpy(), wide.to_numpy(), threshold)
         final = wide.iloc[-1].to_numpy()
         hits.append(hit)
-        rows.append(dict(zip(keys, key), median_steps=float(_finite(_median(hit))),
+        rows.append(dict(zip(keys, key), median_steps=float(analysis.finite_or_nan(analysis.median_inf(hit))),
                          reached=int(np.isfinite(hit).sum()), runs=hit.size,
                          final=float(np.median(final)), final_lowest=float(final.min()),
                          final_highest=float(final.max()), hits=hit))
     out = pd.DataFrame(rows)
-    lo, hi = _percentiles(bootstrap_medians(hits, seed=seed, n_boot=n_boot))
+    lo, hi = _percentiles(analysis.bootstrap_medians(hits, seed=seed, n_boot=n_boot))
     return out.assign(low=lo, high=hi)[keys + ["median_steps", "low", "high", "reached", "runs", "final",
                                                "final_lowest", "final_highest", "hits"]]
 
@@ -556,7 +526,7 @@ def steps_change(steps: pd.DataFrame, model: str, init: str, loss_name: str, *, 
     if rows.empty:
         raise ValueError(f"no training runs for model {model!r}, init {init!r}, loss {loss_name!r}")
     first, last = rows.iloc[0], rows.iloc[-1]
-    boot = bootstrap_medians([first["hits"], last["hits"]], seed=seed, n_boot=n_boot)
+    boot = analysis.bootstrap_medians([first["hits"], last["hits"]], seed=seed, n_boot=n_boot)
     with np.errstate(invalid="ignore", divide="ignore"):
         diff, ratio = boot[:, 1] - boot[:, 0], boot[:, 1] / boot[:, 0]
         d_lo, d_hi = _percentiles(diff)
