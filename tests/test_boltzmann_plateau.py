@@ -4,9 +4,14 @@ independent dense implementation (scipy.linalg.expm, numpy's spectral norm, expl
 traces) and finite differences."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 from scipy.linalg import expm
 
 from plateaus.experiments import boltzmann_plateau as bp
@@ -274,14 +279,23 @@ def quick_tables(tmp_path_factory):
     mp.setenv("PLATEAUS_DATA", str(root))
     try:
         params = {"scale": "quick", "instances": 12}
-        yield bp.sensitivity(params), bp.theorem4({**params, "n_hidden": [1, 2]})
+        yield (bp.sensitivity(params), bp.theorem4(params), bp.finite_differences(params))
     finally:
         mp.undo()
 
 
+PARAMS = {"scale": "quick", "instances": 12}
+
+
+@pytest.fixture(scope="module")
+def numbers(quick_tables):
+    df, th, fd = quick_tables
+    return bp.quoted(PARAMS, df, fd, th, n_boot=400)
+
+
 class TestQuickScale:
     def test_sensitivity_table(self, quick_tables):
-        df, _ = quick_tables
+        df = quick_tables[0]
         assert set(df["reading"]) == set(bp.READINGS)
         assert len(df) == 2 * 12 * 3
         assert list(df.columns) == bp.SENSITIVITY_COLUMNS
@@ -290,37 +304,226 @@ class TestQuickScale:
 
     def test_readings_differ_by_the_norm(self, quick_tables):
         """Reading (i) is about (1/2)/N; reading (ii)'s visible terms are about 1/2."""
-        df, _ = quick_tables
+        df = quick_tables[0]
         fixed = df[df.reading == "fixed-point"].set_index(["n_hidden", "instance"])
         renorm = df[df.reading == "renormalised"].set_index(["n_hidden", "instance"])
         assert ((fixed["inf_visible"] > 0.45) & (fixed["inf_visible"] <= 0.5)).all()
         assert (fixed["argmax_class"] == "visible").all()
         assert_allclose(renorm["inf_all"] * renorm["raw_norm"], fixed["inf_all"], rtol=0.15)
 
-    def test_slopes(self, quick_tables):
-        df, _ = quick_tables
-        slopes = bp.slope_table(df, "reading", "inf_all").set_index("reading")
-        assert slopes.loc["renormalised", "slope_log2"] < -0.3
-        assert abs(slopes.loc["fixed-point", "slope_log2"]) < 0.05
-        assert_allclose(slopes["slope_ln"], slopes["slope_log2"] * np.log(2))
-
-    def test_norm_grows_like_a_power_law(self, quick_tables):
-        df, _ = quick_tables
-        fits = bp.norm_fits(df)
-        assert 1.2 < fits["power_law"].slope < 1.9  # N ~ n^(3/2) for dense 2-local couplings
-        steps = bp.power_law_steps(df)
-        assert list(steps["n_hidden_to"]) == [2, 3]
-        assert (np.diff(steps["power_law"]) > 0).all()  # the predicted steps shrink
-        assert_allclose(steps["measured"], steps["power_law"], atol=0.1)
-
     def test_theorem4_table(self, quick_tables):
-        _, th = quick_tables
-        assert len(th) == 12 * 2 * 2 * 2 * 3  # instances, sizes, bases, betas, perturbations
+        th = quick_tables[1]
+        assert len(th) == 12 * 3 * 2 * 2 * 3  # instances, sizes, bases, betas, perturbations
         haar = th[(th.eigenbasis == "haar") & (th.beta == 1.0)]
         means = haar.groupby(["perturbation", "n_hidden"])["sensitivity"].mean()
         assert means["visible"].min() > 3 * means["across"].max()
         assert means["across"][2] < means["across"][1]
 
-    def test_bad_statistic(self, quick_tables):
+
+# --------------------------------------------------------------------------- the page's numbers
+
+
+def weighted_line(x, y, sy):
+    """Independent weighted least squares (numpy.polyfit with w = 1/sigma): slope, its t
+    interval (dof n - 2, covariance scaled by chi^2/dof) and chi^2/dof."""
+    x, y, sy = (np.asarray(a, dtype=float) for a in (x, y, sy))
+    coef, cov = np.polyfit(x, y, 1, w=1 / sy, cov="unscaled")
+    dof = len(x) - 2
+    chi2_dof = (((y - np.polyval(coef, x)) / sy) ** 2).sum() / dof
+    se = np.sqrt(cov[0, 0] * chi2_dof)
+    t = stats.t.ppf(0.975, dof)
+    return coef[0], coef[0] - t * se, coef[0] + t * se, chi2_dof, se
+
+
+def log2_mean(values):
+    """log2 of the mean of each group and its delta-method error, by hand."""
+    g = values.groupby(level=0)
+    m, sd, n = g.mean(), g.std(ddof=1), g.count()
+    return m.index.to_numpy(float), np.log2(m.to_numpy()), (sd / np.sqrt(n) / m / np.log(2)).to_numpy()
+
+
+def log2_var(values):
+    """log2 of the unbiased variance of each group and its delta-method error, by hand, from the
+    fourth central moment: Var(s^2) = (m4 - (n-3)/(n-1) s^4) / n."""
+    xs, ys, ses = [], [], []
+    for h, v in values.groupby(level=0):
+        v = v.to_numpy(float)
+        n, s2 = v.size, v.var(ddof=1)
+        m4 = ((v - v.mean()) ** 4).mean()
+        xs.append(h)
+        ys.append(np.log2(s2))
+        ses.append(np.sqrt((m4 - (n - 3) / (n - 1) * s2**2) / n) / s2 / np.log(2))
+    return np.array(xs, float), np.array(ys), np.array(ses)
+
+
+def reading(df, name, column="inf_all"):
+    return df[df.reading == name].set_index("n_hidden")[column]
+
+
+class TestQuoted:
+    @pytest.mark.parametrize("tag, name", [("i", "renormalised"), ("ii", "fixed-point")])
+    def test_mean_slope_is_the_weighted_fit(self, quick_tables, numbers, tag, name):
+        x, y, sy = log2_mean(reading(quick_tables[0], name))
+        slope, low, high, chi2_dof, _ = weighted_line(x, y, sy)
+        assert_allclose([numbers[f"mean_{tag}"], numbers[f"mean_{tag}_low"], numbers[f"mean_{tag}_high"],
+                         numbers[f"mean_{tag}_chi2_dof"]], [slope, low, high, chi2_dof], rtol=1e-9)
+        assert numbers[f"mean_{tag}_dof"] == len(x) - 2
+        assert_allclose(numbers[f"mean_{tag}_p_line"], stats.chi2.sf(chi2_dof * (len(x) - 2), len(x) - 2),
+                        rtol=1e-9)
+        assert numbers[f"mean_{tag}_line"] == ("rejected" if numbers[f"mean_{tag}_p_line"] < 0.01
+                                               else "not rejected")
+        assert_allclose(numbers[f"mean_{tag}_ln"], slope * np.log(2), rtol=1e-12)
+
+    def test_variance_slope_is_weighted_by_the_se_of_the_variance(self, quick_tables, numbers):
+        x, y, sy = log2_var(reading(quick_tables[0], "renormalised"))
+        slope, low, high, chi2_dof, _ = weighted_line(x, y, sy)
+        assert_allclose([numbers["var_i"], numbers["var_i_low"], numbers["var_i_high"],
+                         numbers["var_i_chi2_dof"]], [slope, low, high, chi2_dof], rtol=1e-9)
+
+    def test_paper_distance_is_student_t(self, quick_tables, numbers):
+        x, y, sy = log2_mean(reading(quick_tables[0], "renormalised"))
+        slope, *_, se = weighted_line(x, y, sy)
+        t = (slope - bp.PAPER_SLOPE) / se
+        assert_allclose(numbers["paper_t"], t, rtol=1e-9)
+        assert_allclose(numbers["paper_p"], 2 * stats.t.sf(abs(t), len(x) - 2), rtol=1e-9)
+        assert numbers["paper_verdict"] == ("consistent with" if numbers["paper_p"] >= 0.05
+                                            else "not consistent with")
+
+    def test_unweighted_line_the_papers_way(self, quick_tables, numbers):
+        x, y, _ = log2_mean(reading(quick_tables[0], "renormalised"))
+        coef, res, *_ = np.polyfit(x, y, 1, full=True)
+        se = np.sqrt(res[0] / (len(x) - 2) / ((x - x.mean()) ** 2).sum())
+        assert_allclose([numbers["mean_i_ols"], numbers["mean_i_ols_se"]], [coef[0], se], rtol=1e-9)
+        assert numbers["mean_i_ols_low"] < numbers["mean_i_ols"] < numbers["mean_i_ols_high"]
+
+    def test_steps_are_differences_of_the_logs_with_bootstrap_intervals(self, quick_tables, numbers):
+        _, y, _ = log2_mean(reading(quick_tables[0], "renormalised"))
+        assert_allclose([numbers["mean_i_step_first"], numbers["mean_i_step_last"]],
+                        [y[1] - y[0], y[-1] - y[-2]], rtol=1e-12)
+        for which in ("first", "last"):
+            assert numbers[f"mean_i_step_{which}_low"] < numbers[f"mean_i_step_{which}"] \
+                < numbers[f"mean_i_step_{which}_high"]
+        assert (numbers["step_first_from"], numbers["step_last_to"]) == (1, 3)
+
+    def test_bootstrap_is_seeded_from_the_parameters(self, quick_tables, numbers):
+        df, th, fd = quick_tables
+        again = bp.quoted(PARAMS, df, fd, th, n_boot=400)
+        other = bp.quoted({**PARAMS, "seed": 7}, df, fd, th, n_boot=400)
+        assert again["mean_i_step_first_low"] == numbers["mean_i_step_first_low"]
+        assert other["mean_i_step_first_low"] != numbers["mean_i_step_first_low"]
+        assert other["mean_i"] == numbers["mean_i"]
+
+    def test_norm_fits(self, quick_tables, numbers):
+        df = quick_tables[0]
+        x, y, sy = log2_mean(reading(df, "renormalised", "raw_norm"))
+        assert_allclose(numbers["norm_slope"], weighted_line(x, y, sy)[0], rtol=1e-9)
+        power = weighted_line(np.log2(x + 3), y, sy)
+        assert_allclose([numbers["norm_power"], numbers["norm_power_low"], numbers["norm_power_high"]],
+                        power[:3], rtol=1e-9)
+        assert 1.2 < numbers["norm_power"] < 1.9  # N ~ n^(3/2) for dense 2-local couplings
+        assert_allclose([numbers["norm_first"], numbers["norm_last"]], 2 ** y[[0, -1]], rtol=1e-12)
+
+    def test_decay_steps(self, quick_tables):
+        df = quick_tables[0]
+        steps = bp.decay_steps(df, seed=1, n_boot=200)
+        _, y, _ = log2_mean(reading(df, "renormalised"))
+        x, yn, sy = log2_mean(reading(df, "renormalised", "raw_norm"))
+        dlog = np.diff(np.log2(x + 3))
+        assert list(steps["n_hidden_to"]) == [2, 3]
+        assert_allclose(steps["measured"], np.diff(y), rtol=1e-12)
+        assert_allclose(steps["norm"], np.diff(yn), rtol=1e-12)
+        assert_allclose(steps["exponent"], np.diff(yn) / dlog, rtol=1e-12)
+        a = weighted_line(np.log2(x + 3), yn, sy)[0]
+        assert_allclose(steps["power_law"], -a * dlog, rtol=1e-9)
+        assert (np.diff(steps["power_law"]) > 0).all()  # the predicted steps shrink
+        assert_allclose(steps["measured"], steps["power_law"], atol=0.1)
+        assert (steps["power_law_low"] < steps["power_law"]).all()
+
+    def test_class_and_theorem_fits(self, quick_tables, numbers):
+        df, th, _ = quick_tables
+        fixed = df[df.reading == "fixed-point"].set_index("n_hidden")["inf_across"]
+        assert_allclose(numbers["class_ii_across"], weighted_line(*log2_mean(fixed))[0], rtol=1e-9)
+        sub = th[(th.eigenbasis == "two-local") & (th.beta == 10.0) & (th.perturbation == "hidden")]
+        slope, *_, se = weighted_line(*log2_mean(sub.set_index("n_hidden")["sensitivity"]))
+        assert_allclose(numbers["th_two_local_10_hidden"], slope, rtol=1e-9)
+        assert_allclose(numbers["th_two_local_10_hidden_p_hot"],
+                        2 * stats.t.sf(abs((slope + 1) / se), 1), rtol=1e-9)
+
+    def test_purity_estimate(self, quick_tables, numbers):
+        th = quick_tables[1]
+        one = th[(th.eigenbasis == "two-local") & (th.perturbation == "visible") & (th.beta == 10.0)]
+        value = np.sqrt(2.0 ** (3 - one["n_hidden"]) * one["purity"])
+        est = bp.purity_estimate(th)
+        est = est[est.beta == 10.0].set_index("n_hidden")
+        assert_allclose(est["estimate"], value.groupby(one["n_hidden"]).mean(), rtol=1e-12)
+        d = (one["purity"] * 2.0 ** (3 + one["n_hidden"])).groupby(one["n_hidden"]).mean()
+        assert_allclose([numbers["dpurity_10_first"], numbers["dpurity_10_last"]], d.iloc[[0, -1]], rtol=1e-12)
+        assert_allclose(numbers["est_10"], weighted_line(*log2_mean(value.set_axis(one["n_hidden"])))[0],
+                        rtol=1e-9)
+
+    def test_values_shares_and_finite_differences(self, quick_tables, numbers):
+        df, _, fd = quick_tables
+        _, y, _ = log2_mean(reading(df, "renormalised"))
+        assert_allclose([numbers["log2_i_first"], numbers["log2_i_last"]], y[[0, -1]], rtol=1e-12)
+        assert numbers["visible_share"] == 100 * (df["argmax_class"] == "visible").mean()
+        big = fd["step"].max()
+        assert numbers["fd_err_big"] == fd.loc[fd.step == big, "max_rel_error"].max()
+        assert numbers["fd_step_mid"] == 1e-4 and numbers["fd_instances"] == 2
+
+    def test_every_glued_key_of_the_page_is_quoted(self, numbers):
+        page = Path(__file__).resolve().parents[1] / "chapters" / "boltzmann-plateau.md"
+        used = set(re.findall(r"\{glue:text\}`bp-([a-z0-9-]+)", page.read_text()))
+        assert used
+        assert used <= {k.replace("_", "-") for k in numbers}
+
+
+class TestResultsRows:
+    def test_rows(self, numbers):
+        rows = bp.results_rows(numbers)
+        assert len(rows) == 7
+        assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        first = rows[0]
+        assert first["paper"].startswith(f"{bp.PAPER_SLOPE} ± {bp.PAPER_SLOPE_SE}")
+        assert first["ours"].startswith(numbers["mean_i_text"])
+        assert f"t = {numbers['paper_t']:.2f}" in first["ours"]
+
+    def test_steps_are_quoted_only_where_the_line_is_rejected(self, numbers):
+        for line in ("rejected", "not rejected"):
+            rows = bp.results_rows({**numbers, "var_ii_line": line})
+            assert (numbers["var_ii_steps_text"] in rows[4]["ours"]) == (line == "rejected")
+            assert rows[4]["ours"].startswith(numbers["var_ii_text"])
+
+
+class TestSummaries:
+    def test_replica_points_errors(self):
+        """Normal data: the SE of the sample variance is about sigma^2 sqrt(2/(n-1))."""
+        rng = np.random.default_rng(0)
+        n = 4000
+        df = pd.DataFrame({"reading": "renormalised", "n_hidden": np.repeat([1, 2], n),
+                           "inf_all": np.concatenate([rng.normal(5, 1, n), rng.normal(5, 2, n)])})
+        var = bp.replica_points(df, "var")
+        assert_allclose(var["se"], var["value"] * np.sqrt(2 / (n - 1)), rtol=0.1)
+        assert_allclose(var["log2_se"], var["se"] / var["value"] / np.log(2), rtol=1e-12)
+        mean = bp.replica_points(df, "mean")
+        assert_allclose(mean["se"], [1 / np.sqrt(n), 2 / np.sqrt(n)], rtol=0.1)
+
+    def test_slope_summary(self, quick_tables):
+        th = quick_tables[1]
+        table = bp.theorem_summary(th, seed=3, n_boot=200)
+        fits = bp.theorem_fits(th)
+        assert len(table) == 2 * 2 * 3
+        assert list(table.columns[-2:]) == ["n_h 1→2", "n_h 2→3"]
+        for key, row in table.iterrows():
+            fit = fits.loc[key, "fit"]
+            assert row["slope [95 %]"] == fit.interval_text()
+            assert row["line"] == ("rejected" if fit.rejected() else "not rejected")
+        assert bp.replica_summary(quick_tables[0], n_boot=200).index.names == ["statistic", "reading"]
+
+    def test_bad_arguments(self, quick_tables):
+        df = quick_tables[0]
         with pytest.raises(ValueError, match="statistic"):
-            bp.slope_table(quick_tables[0], "reading", "inf_all", statistic="median")
+            bp.reading_fits(df, "median")
+        with pytest.raises(ValueError, match="statistic"):
+            bp.replica_points(df, "median")
+        with pytest.raises(ValueError, match="seed"):
+            bp.log_steps(df, "reading", "inf_all", seed=-1)

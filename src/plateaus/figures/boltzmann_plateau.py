@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from .style import PALETTE, fit_line, new_figure
+from .. import analysis
+from ..experiments import boltzmann_plateau as experiment
+from .style import PALETTE, new_figure
 
 READING_LABELS = {
     "renormalised": "(i) perturb raw $J$, normalise again",
@@ -28,43 +30,39 @@ CLASS_MARKERS = {"all": "o", "visible": "s", "across": "^", "hidden": "v"}
 STAT_LABELS = {"mean": r"\mathbb{E}", "var": r"\mathrm{Var}"}
 
 
-def _log2_stat(values: pd.Series, statistic: str):
-    """``log2`` of the mean or variance of ``values`` and its standard error (delta method)."""
-    x = np.asarray(values, dtype=float)
-    n = x.size
-    if statistic == "mean":
-        m = x.mean()
-        se = x.std(ddof=1) / np.sqrt(n) / m
-        return np.log2(m), se / np.log(2)
-    v = x.var(ddof=1)
-    m4 = np.mean((x - x.mean()) ** 4)
-    se = np.sqrt(max(m4 - v**2 * (n - 3) / (n - 1), 0.0) / n) / v
-    return np.log2(v), se / np.log(2)
+def _number(x: float) -> str:
+    """``0.88``, ``8.1``, ``230``: two significant digits without an exponent."""
+    return f"{x:.2g}" if abs(x) < 100 else f"{x:.0f}"
 
 
 def paper_replica(df: pd.DataFrame, statistic: str = "mean", paper_slope: float | None = None):
     r"""Fig. 3(c) (``statistic="mean"``) or Fig. 5(b) (``"var"``), one panel per reading.
 
     :math:`\log_2` of the mean (or variance) over instances of :math:`\|g\|_\infty` against the
-    number of hidden qubits, two standard errors as bars, and the least-squares line with its
-    slope and standard error (normal residuals), as in the paper. ``paper_slope``, if given, is
-    drawn through our first point as a grey dotted guide in panel (i).
+    number of hidden qubits, two standard errors as bars (delta method, from
+    :func:`plateaus.analysis.mean_se` or :func:`plateaus.analysis.variance_se`:
+    :func:`~plateaus.experiments.boltzmann_plateau.replica_points`), and the weighted
+    least-squares line with its slope, 95 % t interval and :math:`\chi^2/\mathrm{dof}`
+    (:func:`~plateaus.experiments.boltzmann_plateau.reading_fits`). ``paper_slope``, if given,
+    is drawn through our first point as a grey dotted guide in panel (i).
     """
     if statistic not in STAT_LABELS:
         raise ValueError(f"statistic = {statistic!r} is not allowed; expected 'mean' or 'var'")
-    fig, axes = new_figure(ncols=2, width=4.0, height=3.3)
+    points = experiment.replica_points(df, statistic)
+    fits = experiment.reading_fits(df, statistic)
+    fig, axes = new_figure(ncols=2, width=4.0, height=4.1)
     for ax, (reading, label) in zip(axes, READING_LABELS.items()):
-        sub = df[df["reading"] == reading]
-        stats = sub.groupby("n_hidden")["inf_all"].apply(lambda s: _log2_stat(s, statistic))
-        x = stats.index.to_numpy(dtype=float)
-        y = np.array([v[0] for v in stats])
-        se = np.array([v[1] for v in stats])
+        sub = points[points["reading"] == reading]
+        x = sub["n_hidden"].to_numpy(dtype=float)
+        y = sub["log2"].to_numpy()
         color = READING_COLORS[reading]
-        ax.errorbar(x, y, yerr=2 * se, fmt="o--", ms=5, lw=1.2, capsize=2, color=color,
-                    label=f"{'mean' if statistic == 'mean' else 'variance'} over instances")
-        fit = fit_line(x, y)
+        ax.errorbar(x, y, yerr=2 * sub["log2_se"].to_numpy(), fmt="o--", ms=5, lw=1.2, capsize=2,
+                    color=color, label=f"{'mean' if statistic == 'mean' else 'variance'} over instances")
+        fit = fits.loc[reading, "fit"]
+        quality = "line rejected" if fit.rejected() else "line not rejected"
         ax.plot(x, fit(x), "-", color=PALETTE[1], lw=1.4,
-                label=f"fit: slope {fit.slope:.3f} $\\pm$ {fit.slope_se:.3f}")
+                label=f"weighted fit: slope {fit.interval_text()}\n"
+                      f"$\\chi^2$/dof = {_number(fit.chi2_dof)} ({quality})")
         if paper_slope is not None and reading == "renormalised":
             ax.plot(x, y[0] + paper_slope * (x - x[0]), ":", color="0.45", lw=1.4,
                     label=f"paper's slope {paper_slope}")
@@ -72,7 +70,7 @@ def paper_replica(df: pd.DataFrame, statistic: str = "mean", paper_slope: float 
         ax.set_xlabel("hidden qubits $n_h$")
         ax.set_xticks(x)
         ax.set_ylabel(rf"$\log_2 {STAT_LABELS[statistic]}\,\|g\|_\infty$")
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.2))
     # The same span of log2 values in both panels, so that flat reads as flat.
     lims = [ax.get_ylim() for ax in axes]
     span = max(hi - lo for lo, hi in lims)
@@ -96,8 +94,8 @@ def class_split(df: pd.DataFrame):
     for ax, reading in zip(axes[:2], READING_LABELS):
         sub = df[df["reading"] == reading]
         for c in classes:
-            stats = sub.groupby("n_hidden")[f"inf_{c}"].agg(["mean", "sem"])
-            ax.errorbar(stats.index, stats["mean"], yerr=2 * stats["sem"],
+            stats = analysis.group_stats(sub, "n_hidden", f"inf_{c}")
+            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"],
                         marker=CLASS_MARKERS[c], ms=5 if c != "all" else 8,
                         mfc="none" if c == "all" else None, lw=1.1, capsize=2,
                         color=CLASS_COLORS[c], label=CLASS_LABELS[c],
@@ -158,9 +156,8 @@ def theorem4(th: pd.DataFrame, estimate: pd.DataFrame | None = None):
             ax = axes[i, j]
             sub = th[(th["eigenbasis"] == basis) & (th["beta"] == beta)]
             for pert, label in PERTURBATION_LABELS.items():
-                stats = sub[sub["perturbation"] == pert].groupby("n_hidden")["sensitivity"].agg(
-                    ["mean", "sem"])
-                ax.errorbar(stats.index, stats["mean"], yerr=2 * stats["sem"],
+                stats = analysis.group_stats(sub[sub["perturbation"] == pert], "n_hidden", "sensitivity")
+                ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"],
                             marker=CLASS_MARKERS[pert], ms=5, lw=1.2, capsize=2,
                             color=CLASS_COLORS[pert], label=label)
             ref = sub[sub["perturbation"] == "across"].groupby("n_hidden")["sensitivity"].mean()
