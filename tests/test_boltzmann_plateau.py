@@ -487,6 +487,12 @@ class TestResultsRows:
         assert first["ours"].startswith(numbers["mean_i_text"])
         assert f"t = {numbers['paper_t']:.2f}" in first["ours"]
 
+    def test_local_exponents_are_quoted_where_the_power_law_is_rejected(self, numbers):
+        for line in ("rejected", "not rejected"):
+            ours = bp.results_rows({**numbers, "norm_power_line": line})[5]["ours"]
+            assert ours.startswith(numbers["norm_power_text"])
+            assert (numbers["norm_power_steps_text"] in ours) == (line == "rejected")
+
     def test_steps_are_quoted_only_where_the_line_is_rejected(self, numbers):
         for line in ("rejected", "not rejected"):
             rows = bp.results_rows({**numbers, "var_ii_line": line})

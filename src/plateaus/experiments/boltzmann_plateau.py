@@ -683,14 +683,15 @@ def slope_summary(fits: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
     :func:`theorem_fits`), the slope of :math:`\log_2` per hidden qubit with its 95 % t
     interval, :math:`\chi^2/\mathrm{dof}`, the p-value of the line, whether the line is
     rejected, and each per-step difference with its bootstrap interval (from
-    :func:`log_steps` on the same groups; one column per step, ``"n_h 1→2"``)."""
+    :func:`log_steps` on the same groups; one column per step, ``"n_h 1→2"``). Numbers are
+    formatted as text (three significant digits for :math:`\chi^2/\mathrm{dof}`, two for p)."""
     names = list(fits.index.names)
     rows = []
     for key, row in fits.iterrows():
         key = key if isinstance(key, tuple) else (key,)
         fit = row["fit"]
         out = {**dict(zip(names, key)), "slope [95 %]": fit.interval_text(),
-               "χ²/dof": float(fit.chi2_dof), "p (line)": float(fit.p_value),
+               "χ²/dof": f"{fit.chi2_dof:.3g}", "p (line)": f"{fit.p_value:.2g}",
                "line": "rejected" if fit.rejected() else "not rejected"}
         mask = np.ones(len(steps), dtype=bool)
         for name, k in zip(names, key):
@@ -801,8 +802,11 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     (the unweighted least-squares line, the paper's way, and the standard error it reports from
     its residuals), ``mean_i_ols_low``, ``mean_i_ols_high`` (its bootstrap interval) and
     ``paper_in_ols_interval`` with ``paper_ols_verdict`` (``"holds"`` or ``"does not
-    hold"``); ``pred_step_*`` and ``exponent_*`` (:func:`decay_steps`);
+    hold"``); ``pred_step_*`` and ``exponent_*`` (:func:`decay_steps`), and
+    ``norm_power_steps_text``, the local exponents of the norm with their intervals;
     values of :func:`readings_table` at the smallest and largest size (``log2_i_first``, ...);
+    ``mean_i_rel_se_max`` and ``norm_rel_se_max``, the largest relative standard error (in %)
+    of the means of :math:`\|g^{(i)}\|_\infty` and of :math:`N` over the sizes;
     ``visible_share``; ``across_n_*``, ``visible_ii_*``; the finite-difference errors
     ``fd_*``; ``dpurity_<beta>_*``; the parameters (``scale``, ``instances``, ``nh_min``,
     ``nh_max``, ``beta_low``, ``beta_high``) and the paper's values (``paper_*``).
@@ -827,6 +831,12 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     ends = steps.sort_values("n_hidden_from").iloc[[0, -1]]
     out.update(step_first_from=int(ends["n_hidden_from"].iloc[0]), step_first_to=int(ends["n_hidden_to"].iloc[0]),
                step_last_from=int(ends["n_hidden_from"].iloc[1]), step_last_to=int(ends["n_hidden_to"].iloc[1]))
+
+    points = replica_points(df, "mean")
+    points = points[points["reading"] == "renormalised"]
+    out["mean_i_rel_se_max"] = 100 * float((points["se"] / points["value"]).max())
+    norm = analysis.group_stats(df[df["reading"] == "renormalised"], "n_hidden", "raw_norm")
+    out["norm_rel_se_max"] = 100 * float((norm["se"] / norm["mean"]).max())
 
     # the paper's slope against ours
     fit = reading_fits(df, "mean").loc["renormalised", "fit"]
@@ -874,6 +884,8 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
         for col, key in (("power_law", "pred_step"), ("exponent", "exponent")):
             out.update({f"{key}_{which}": float(row[col]), f"{key}_{which}_low": float(row[f"{col}_low"]),
                         f"{key}_{which}_high": float(row[f"{col}_high"])})
+    out["norm_power_steps_text"] = _step_numbers("norm_power", decay, "exponent", "exponent_low",
+                                                 "exponent_high")["norm_power_steps_text"]
     out["exponent_min"] = float(decay["exponent"].min())
     out["exponent_max"] = float(decay["exponent"].max())
 
@@ -946,9 +958,9 @@ def results_rows(numbers: dict) -> list[dict]:
         dict(result="Theorem 4", figure="(book)",
              quantity="exponent a of the raw operator norm ||H(J)||_inf ∝ n^a (n = n_v + n_h), from its mean",
              paper="not discussed (spin glass: 3/2)",
-             ours=(_with_steps(numbers, "norm_power") if numbers["norm_power_line"] != "rejected" else
-                   numbers["norm_power_text"] + f"; local exponents {numbers['exponent_min']:.2f} to "
-                   f"{numbers['exponent_max']:.2f}")),
+             ours=numbers["norm_power_text"] + (
+                 f"; local exponents (bootstrap 95 %) {numbers['norm_power_steps_text']}"
+                 if numbers["norm_power_line"] == "rejected" else "")),
     ]
     key = "th_haar_1_across"
     if f"{key}_text" in numbers:
