@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 from scipy.stats import unitary_group
 
 from plateaus.experiments import unitary_plateau as ex
@@ -216,7 +217,7 @@ class TestGradientsTable:
 
     def test_target_draw_zero_is_the_chapter_target(self, quick):
         td, df = quick["targets"], quick["gradients"]
-        stats = fg.ensemble_stats(df)
+        stats = ex.ensemble_stats(df)
         for name in ("fidelity", "root-fidelity"):
             ours = td[(td.draw == 0) & (td.objective == name)].sort_values("n_hidden")["mean"].to_numpy()
             ref = stats[(stats.model == "unitary-random-order") & (stats.objective == name)
@@ -258,75 +259,363 @@ class TestFiniteDifferences:
         assert_allclose(ours, ref, rtol=0, atol=1e-12)
 
 
-class TestSlopes:
-    def test_recovers_an_exact_exponential(self):
-        n = np.arange(1, 6)
-        stats = pd.DataFrame({"model": "m", "objective": "o", "n_hidden": n, "mean": 3.0 * 2.0 ** (-0.4 * n)})
-        fit = fg.log2_slopes(stats).iloc[0]
-        assert_allclose(fit["slope_log2"], -0.4, rtol=1e-12)
-        assert_allclose(fit["slope_ln"], -0.4 * np.log(2), rtol=1e-12)
-        assert_allclose(fit["se_log2"], 0.0, atol=1e-12)
+def _weighted_log2_line(x, values, se):
+    """Independent weighted least squares of log2 values (numpy.polyfit with w = 1/sigma)."""
+    y = np.log2(values)
+    sigma = np.asarray(se) / (np.asarray(values) * np.log(2))
+    coef = np.polyfit(x, y, 1, w=1 / sigma)
+    chi2 = np.sum(((y - np.polyval(coef, x)) / sigma) ** 2)
+    return coef[0], chi2 / (len(x) - 2)
 
-    def test_slopes_table_gives_both_logarithms_per_reading(self):
-        n = np.arange(1, 5)
-        stats = pd.concat([pd.DataFrame({"model": m, "objective": o, "n_hidden": n,
-                                         "mean": 2.0 ** (slope * n)})
-                           for m, o, slope in (("unitary", "fidelity", -0.1),
-                                               ("unitary-random-order", "fidelity", -0.5),
-                                               ("unitary-random-order", "observable", -0.25))])
-        table = fg.slopes_table(fg.log2_slopes(stats), fg.ORDER_NAMES, ("fidelity", "observable"))
-        assert list(table.index.get_level_values(0)) == ["Eq. (11) order", "random order", "random order"]
-        row = table.loc[("random order", fg.OBJECTIVE_TEXT["fidelity"])]
-        assert row["slope, log2 per hidden qubit"] == "-0.500 ± 0.000"
-        assert row["slope, ln per hidden qubit"] == f"{-0.5 * np.log(2):.3f} ± 0.000"
 
-    def test_split_slopes_skip_a_vanishing_part(self):
-        n = np.arange(1, 5)
-        rows = [pd.DataFrame({"model": m, "objective": "o", "n_hidden": n, "part": part,
-                              "mean": mean, "sem": 0.0})
-                for m, part, mean in (("a", "inf_q1", 2.0 ** (-0.3 * n)),
-                                      ("a", "inf_q4", np.where(n < 4, 0.2, 1e-17)),
-                                      ("b", "inf_q4", 2.0 ** (-0.5 * n)))]
-        fits = fg.split_slopes(pd.concat(rows), n)
-        assert set(zip(fits.model, fits.part)) == {("a", "inf_q1"), ("b", "inf_q4")}
-        table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
-        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == "-0.300 ± 0.000"
-        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "exactly 0 at some sizes"
-        assert table.loc[fg.POSITION_PARTS["inf_q4"], "B"] == "-0.500 ± 0.000"
-        # over the sizes where the part does not vanish it has a slope again
-        assert len(fg.split_slopes(pd.concat(rows), [1, 2, 3])) == 3
+def _synthetic(slopes, sizes=(1, 2, 3, 4), n=400, seed=0, noise=0.3):
+    """Instances whose mean of ``inf_norm`` falls like 2**(slope * n_h), per (model, objective)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for (model, objective), slope in slopes.items():
+        for m in sizes:
+            v = 2.0 ** (slope * m) * rng.lognormal(0.0, noise, n) / np.exp(noise**2 / 2)
+            frames.append(pd.DataFrame({"model": model, "objective": objective, "n_hidden": m,
+                                        "instance": np.arange(n), "inf_norm": v, "rms": v / 3}))
+    return pd.concat(frames, ignore_index=True)
 
-    def test_class_stats_of_all_terms_is_the_ensemble_rms(self, quick):
+
+class TestStatistics:
+    def test_ensemble_stats_are_the_hand_computed_moments(self, quick):
         df = quick["gradients"]
-        cs = fg.class_stats(df)
+        st = ex.ensemble_stats(df)
+        sel = (df.model == "unitary") & (df.objective == "observable") & (df.n_hidden == 3)
+        v = df.loc[sel, "inf_norm"].to_numpy()
+        row = st[(st.model == "unitary") & (st.objective == "observable") & (st.n_hidden == 3)].iloc[0]
+        assert row["n"] == v.size
+        assert_allclose([row["mean"], row["se"], row["var"]],
+                        [v.mean(), v.std(ddof=1) / np.sqrt(v.size), v.var(ddof=1)], rtol=1e-12)
+        m4 = np.mean((v - v.mean()) ** 4)
+        s2 = v.var(ddof=1)
+        assert_allclose(row["var_se"], np.sqrt((m4 - (v.size - 3) / (v.size - 1) * s2**2) / v.size), rtol=1e-12)
+
+    def test_norm_fits_are_weighted_lines_of_log2(self, quick):
+        df, p = quick["gradients"], quick["params"]
+        for stat, se in (("mean", "se"), ("var", "var_se")):
+            fits = ex.norm_fits(df, stat, p["n_hidden"])
+            st = ex.ensemble_stats(df)
+            for row in fits.itertuples():
+                g = st[(st.model == row.model) & (st.objective == row.objective)
+                       & st.n_hidden.isin(p["n_hidden"])]
+                slope, chi2_dof = _weighted_log2_line(g["n_hidden"], g[stat], g[se])
+                assert_allclose(row.slope_log2, slope, rtol=1e-9)
+                assert_allclose(row.chi2_dof, chi2_dof, rtol=1e-9)
+                assert_allclose(row.slope_ln, slope * np.log(2), rtol=1e-9)
+                assert row.low_log2 < row.slope_log2 < row.high_log2
+                assert row.dof == len(p["n_hidden"]) - 2
+
+    def test_bootstrap_steps_centre_on_the_data_and_are_seeded(self):
+        df = _synthetic({("m", "o"): -0.4, ("m", "p"): -0.2})
+        steps = ex.bootstrap_steps(df, ["model", "objective"], "inf_norm", seed=7)
+        means = df.groupby(["objective", "n_hidden"])["inf_norm"].mean()
+        for objective in ("o", "p"):
+            s = steps[steps.objective == objective]
+            assert_allclose(s["step"], np.diff(np.log2(means[objective].to_numpy())), rtol=1e-12)
+            assert (s["low"] < s["step"]).all() and (s["step"] < s["high"]).all()
+            assert list(s["x_from"]) == [1, 2, 3] and list(s["x_to"]) == [2, 3, 4]
+        assert abs(steps[steps.objective == "o"]["step"].mean() + 0.4) < 0.05
+        again = ex.bootstrap_steps(df, ["model", "objective"], "inf_norm", seed=7)
+        pd.testing.assert_frame_equal(steps, again)
+        other = ex.bootstrap_steps(df, ["model", "objective"], "inf_norm", seed=8)
+        assert not np.allclose(steps["low"], other["low"])
+
+    def test_bootstrap_steps_of_an_rms(self):
+        df = _synthetic({("m", "o"): -0.5})
+        steps = ex.bootstrap_steps(df, ["model"], "rms", seed=1, power=2)
+        rms = df.groupby("n_hidden")["rms"].apply(lambda x: np.sqrt(np.mean(x**2)))
+        assert_allclose(steps["step"], np.diff(np.log2(rms.to_numpy())), rtol=1e-12)
+        sizes = ex.bootstrap_steps(df, ["model"], "rms", seed=1, power=2, sizes=[2, 3])
+        assert len(sizes) == 1 and sizes["x_from"].iloc[0] == 2
+
+    def test_bootstrap_steps_of_a_variance(self):
+        df = _synthetic({("m", "o"): -0.5})
+        steps = ex.bootstrap_steps(df, ["model"], "inf_norm", seed=1, statistic="var")
+        var = df.groupby("n_hidden")["inf_norm"].var()
+        assert_allclose(steps["step"], np.diff(np.log2(var.to_numpy())), rtol=1e-12)
+
+    def test_class_stats_rms_and_its_delta_method_error(self, quick):
+        df = quick["gradients"]
+        cs = ex.class_stats(df)
+        assert set(cs["cls"]) == {"all", *ex.CLASSES}
         sel = (df.model == "unitary") & (df.objective == "fidelity") & (df.n_hidden == 1)
-        got = cs[(cs.model == "unitary") & (cs.objective == "fidelity") & (cs.n_hidden == 1) & (cs.cls == "all")]
-        assert_allclose(got["rms"].iloc[0], np.sqrt(np.mean(df.loc[sel, "rms"] ** 2)), rtol=1e-12)
+        for col, cls in (("rms", "all"), ("rms_across", "across")):
+            x2 = df.loc[sel, col].to_numpy() ** 2
+            got = cs[(cs.model == "unitary") & (cs.objective == "fidelity") & (cs.n_hidden == 1)
+                     & (cs.cls == cls)].iloc[0]
+            assert_allclose(got["rms"], np.sqrt(x2.mean()), rtol=1e-12)
+            assert_allclose(got["se"], x2.std(ddof=1) / np.sqrt(x2.size) / (2 * np.sqrt(x2.mean())), rtol=1e-12)
+
+    def test_class_fits_weight_by_the_rms_errors(self, quick):
+        cs = ex.class_stats(quick["gradients"])
+        fits = ex.class_fits(cs, [1, 2, 3])
+        row = fits[(fits.model == "unitary-random-order") & (fits.objective == "observable")
+                   & (fits.cls == "all")].iloc[0]
+        g = cs[(cs.model == "unitary-random-order") & (cs.objective == "observable") & (cs.cls == "all")
+               & cs.n_hidden.isin([1, 2, 3])]
+        slope, chi2_dof = _weighted_log2_line(g["n_hidden"], g["rms"], g["se"])
+        assert_allclose([row["slope_log2"], row["chi2_dof"]], [slope, chi2_dof], rtol=1e-9)
+        assert row["sizes"] == "1..3"
 
     def test_split_stats_are_the_ensemble_means_of_each_part(self, quick):
         df = quick["gradients"]
-        ss = fg.split_stats(df)
-        parts = list(fg.POSITION_PARTS) + list(fg.CLASS_PARTS)
-        assert set(ss["part"]) == set(parts)
+        ss = ex.split_stats(df)
+        assert set(ss["part"]) == set(ex.PARTS)
         sel = (df.model == "unitary-random-order") & (df.objective == "observable") & (df.n_hidden == 2)
-        for part in parts:
+        for part in ex.PARTS:
             got = ss[(ss.model == "unitary-random-order") & (ss.objective == "observable")
                      & (ss.n_hidden == 2) & (ss.part == part)]
             assert_allclose(got["mean"].iloc[0], df.loc[sel, part].mean(), rtol=1e-12)
-            assert_allclose(got["sem"].iloc[0], df.loc[sel, part].sem(), rtol=1e-12)
+            assert_allclose(got["se"].iloc[0], df.loc[sel, part].sem(), rtol=1e-12)
 
-    def test_random_order_entropy_is_close_to_pages_value(self, quick):
+    def test_split_fits_skip_a_vanishing_part(self):
+        n = np.arange(1, 5)
+        rows = [pd.DataFrame({"model": m, "objective": "o", "n_hidden": n, "part": part,
+                              "mean": mean, "se": 0.01 * mean})
+                for m, part, mean in (("a", "inf_q1", 2.0 ** (-0.3 * n)),
+                                      ("a", "inf_q4", np.where(n < 4, 0.2, 1e-17)),
+                                      ("b", "inf_q4", 2.0 ** (-0.5 * n)))]
+        fits = ex.split_fits(pd.concat(rows), n)
+        assert set(zip(fits.model, fits.part)) == {("a", "inf_q1"), ("b", "inf_q4")}
+        assert_allclose(fits.set_index("part").loc["inf_q1", "slope_log2"], -0.3, rtol=1e-12)
+        # an exact exponential: chi^2 = 0, and the line is not rejected
+        assert_allclose(fits["chi2_dof"], 0.0, atol=1e-20)
+        assert not fits["rejected"].any()
+        # over the sizes where the part does not vanish it has a line again
+        assert len(ex.split_fits(pd.concat(rows), [1, 2, 3])) == 3
+        table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
+        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"].startswith("-0.300 [-0.300, -0.300]; χ²/dof = ")
+        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "exactly 0 at some sizes"
+
+    def test_entropy_stats_and_pages_value(self, quick):
         """The random-order state is Haar-like: its mean visible entropy is Page's within noise,
         while the Eq. (11) order stays below it (measured at paper scale: 1.4 vs 3.0 bits)."""
+        es = ex.entropy_stats(quick["gradients"]).set_index(["model", "n_hidden"])
+        assert (es["n"] == quick["params"]["instances"]).all()
+        page = ex.page_curve(quick["params"]).set_index("n_hidden")["entropy"]
+        for n_hidden in (3, 4):
+            rnd = es.loc[("unitary-random-order", n_hidden)]
+            assert abs(rnd["mean"] - page[n_hidden]) < 4 * rnd["se"] + 0.02
+            assert es.loc[("unitary", n_hidden), "mean"] < page[n_hidden] - 0.3
+
+    def test_largest_holders_are_fractions_of_instances(self, quick):
+        df = quick["gradients"]
+        h = ex.largest_holders(df, 3)
+        assert_allclose(h.sum(axis=1), 1.0, rtol=1e-12)
+        sel = (df.model == "unitary") & (df.objective == "fidelity") & (df.n_hidden == 3)
+        assert_allclose(h.loc[("unitary", "fidelity"), "across"],
+                        np.mean(df.loc[sel, "max_class"] == "across"), rtol=1e-12)
+
+    def test_draw_fits_and_their_spread(self):
+        n = np.arange(1, 5)
+        td = pd.concat([pd.DataFrame({"draw": d, "objective": "fidelity", "n_hidden": n,
+                                      "mean": 2.0 ** (s * n), "sem": 0.01 * 2.0 ** (s * n)})
+                        for d, s in enumerate((-0.3, -0.4, -0.5))])
+        fits = ex.draw_fits(td)
+        assert_allclose(fits["slope_log2"], [-0.3, -0.4, -0.5], rtol=1e-12)
+        spread = ex.draw_spread(fits).loc["fidelity"]
+        assert_allclose([spread["mean"], spread["std"], spread["min"], spread["max"]],
+                        [-0.4, 0.1, -0.5, -0.3], rtol=1e-12)
+        assert spread["rejected"] == 0 and spread["draws"] == 3
+        assert fg.draws_table(ex.draw_spread(fits)).loc["F (Uhlmann)", "lines rejected"] == "0 of 3"
+
+
+class TestTermStructure:
+    def test_counts_and_shares_of_the_eq11_order(self):
+        """n_v = 3, n_h = 4: 210 terms; 36 visible-only, 108 across, 66 hidden-only; the last
+        visible-only term is the pair (1, 2), index 83; the 54 hidden pairs close the list."""
+        s = ex.term_structure(3, 4)
+        assert (s["terms"], s["visible_terms"], s["hidden_terms"]) == (210, 36, 66)
+        assert_allclose(s["across_share"], 100 * 108 / 210)
+        assert_allclose(s["visible_last_share"], 100 * 84 / 210)
+        assert_allclose(s["after_last_visible"], 100 * 54 / 210)
+        assert s["unscrambled_count"] == 3 + 9 * 3
+        assert_allclose(s["unscrambled_share"], 100 * 30 / 210)
+
+    def test_unscrambled_terms_touch_the_last_qubit_and_the_visible_side(self):
+        labels = two_local_terms(4)
+        mask = ex.unscrambled_terms(labels, 2)
+        chosen = {label for label, m in zip(labels, mask) if m}
+        assert "IIIX" in chosen and "XIIY" in chosen and "IXIZ" in chosen
+        assert "IIXY" not in chosen and "XYII" not in chosen
+        assert len(chosen) == 3 + 9 * 2
+
+    def test_unscrambled_holders(self):
+        """Eq. (11) order: the step of a gate is its term's index."""
+        labels = two_local_terms(4)
+        k = len(labels) - 1
+        mask = ex.unscrambled_terms(labels, 2)
+        held = [int(np.flatnonzero(mask)[0]), int(np.flatnonzero(~mask)[0]), int(np.flatnonzero(mask)[-1])]
+        df = pd.DataFrame({"model": "unitary", "n_hidden": 2, "objective": ["a", "a", "b"],
+                           "max_position": np.array(held) / k})
+        got = ex.unscrambled_holders(df, 2, 2)
+        assert_allclose(got["a"], 0.5) and assert_allclose(got["b"], 1.0)
+
+
+@pytest.fixture(scope="module")
+def numbers(quick):
+    return ex.quoted(quick["params"], quick["gradients"], quick["fd"], quick["targets"])
+
+
+class TestQuoted:
+    def test_slopes_against_an_independent_fit(self, quick, numbers):
+        df, p = quick["gradients"], quick["params"]
+        sel = (df.model == "unitary-random-order") & (df.objective == "root-fidelity") & df.n_hidden.isin(p["n_hidden"])
+        g = df[sel].groupby("n_hidden")["inf_norm"]
+        x, mean, se = np.array(p["n_hidden"]), g.mean().to_numpy(), g.sem().to_numpy()
+        slope, chi2_dof = _weighted_log2_line(x, mean, se)
+        key = "mean_random_root-fidelity"
+        assert_allclose(numbers[f"{key}_slope_log2"], slope, rtol=1e-9)
+        assert_allclose(numbers[f"{key}_chi2_dof"], chi2_dof, rtol=1e-9)
+        assert_allclose(numbers[f"{key}_slope_ln"], slope * np.log(2), rtol=1e-9)
+        # the t interval: half-width t_{0.975, n-2} * se, se = sqrt(chi2/dof / S_xx) of the log2 points
+        w = (mean * np.log(2) / se) ** 2
+        sxx = np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2)
+        half = stats.t.ppf(0.975, len(x) - 2) * np.sqrt(chi2_dof / sxx)
+        assert_allclose(numbers[f"{key}_high_log2"] - numbers[f"{key}_low_log2"], 2 * half, rtol=1e-9)
+        t = (slope - ex.PAPER_SLOPE) / np.sqrt(chi2_dof / sxx)
+        assert_allclose(numbers[f"{key}_t_paper"], t, rtol=1e-9)
+        assert_allclose(numbers[f"{key}_p_paper"], 2 * stats.t.sf(abs(t), len(x) - 2), rtol=1e-9)
+        assert_allclose(numbers[f"{key}_step_1_2"], np.log2(mean[1] / mean[0]), rtol=1e-12)
+        assert numbers[f"{key}_step_1_2_low"] < numbers[f"{key}_step_1_2"] < numbers[f"{key}_step_1_2_high"]
+        assert_allclose(numbers[f"{key}_paper_gap"], np.abs(np.diff(np.log2(mean)) - ex.PAPER_SLOPE).max())
+        assert_allclose(numbers["random_root-fidelity_first_log2"], np.log2(mean[0]), rtol=1e-12)
+        assert numbers[f"{key}_fit"].startswith(f"{slope:.3f} [")
+
+    def test_plain_numbers_against_the_tables(self, quick, numbers):
+        df, p = quick["gradients"], quick["params"]
+        top, last = max(p["n_hidden_beyond"]), max(p["n_hidden"])
+        one = df[(df.objective == "fidelity") & (df.model == "unitary-random-order")]
+        assert_allclose(numbers["entropy_random_last"], one[one.n_hidden == top]["entropy_v"].mean() / np.log(2))
+        assert_allclose(numbers["deficit_random_last"], 3 - numbers["entropy_random_last"])
         from plateaus.haar import page_entropy
 
-        es = fg.entropy_stats(quick["gradients"]).set_index(["model", "n_hidden"])
-        assert (es["instances"] == quick["params"]["instances"]).all()
-        for n_hidden in (3, 4):
-            page = page_entropy(8, 2**n_hidden)
-            rnd = es.loc[("unitary-random-order", n_hidden)]
-            assert abs(rnd["mean"] - page) < 4 * rnd["sem"] + 0.02
-            assert es.loc[("unitary", n_hidden), "mean"] < page - 0.3
+        assert_allclose(numbers["entropy_page_paper"], page_entropy(8, 2**last) / np.log(2))
+        assert (numbers["first_nh"], numbers["last_nh"], numbers["beyond_nh"]) == (1, last, top)
+        assert_allclose(sum(numbers[f"holder_random_fidelity_{c}"] for c in ex.CLASSES), 100.0)
+        x = np.array(p["n_hidden"], dtype=float)
+        assert_allclose(numbers["paper_residual"], 0.003 * np.sqrt(np.sum((x - x.mean()) ** 2)), rtol=1e-12)
+        assert_allclose(numbers["t_quantile"], stats.t.ppf(0.975, len(p["n_hidden"]) - 2))
+        dr = quick["targets"]
+        fits = ex.draw_fits(dr)
+        assert_allclose(numbers["draws_fidelity_max"], fits[fits.objective == "fidelity"]["slope_log2"].max())
+        fd = quick["fd"]
+        assert_allclose(numbers["fd_best"], fd.groupby(["objective", "n_hidden", "instance"])["rel_error"].min().max())
+        # every value is a plain number or a text, ready to glue
+        assert all(isinstance(v, (int, float, str)) for v in numbers.values())
+
+    def test_results_rows_carry_interval_and_quality(self, numbers):
+        rows = ex.results_rows(numbers)
+        from plateaus.results import COLUMNS
+
+        assert all(set(r) == set(COLUMNS) for r in rows) and len(rows) == 5
+        assert rows[0]["ours"] == numbers["mean_random_root-fidelity_text"]
+        assert rows[4]["ours"] == numbers["var_random_root-fidelity_text"]
+        for r in rows:
+            assert "[" in r["ours"] and "t with" in r["ours"] and "χ²/dof" in r["ours"]
+        assert rows[0]["paper"] == "-0.441 ± 0.003"
+
+
+class TestTables:
+    def test_slopes_table_shows_interval_and_quality(self):
+        df = _synthetic({("unitary", "fidelity"): -0.1, ("unitary-random-order", "fidelity"): -0.5,
+                         ("unitary-random-order", "observable"): -0.25})
+        fits = ex.norm_fits(df)
+        table = fg.slopes_table(fits, fg.ORDER_NAMES, ("fidelity", "observable"))
+        assert list(table.index.get_level_values(0)) == ["Eq. (11) order", "random order", "random order"]
+        row = table.loc[("random order", fg.OBJECTIVE_TEXT["fidelity"])]
+        fit = fits[(fits.model == "unitary-random-order") & (fits.objective == "fidelity")]["fit"].iloc[0]
+        assert row["slope, log2 per hidden qubit [95 %]"] == \
+            f"{fit.slope:.3f} [{fit.slope_low:.3f}, {fit.slope_high:.3f}]"
+        ln = fit.in_base("ln")
+        assert row["slope, ln per hidden qubit [95 %]"].startswith(f"{ln.slope:.3f} [{ln.slope_low:.3f}")
+        assert row["χ²/dof of the line"].startswith(ex.chi2_text(fit.chi2_dof) + " (p = ")
+
+    def test_steps_table(self):
+        df = _synthetic({("unitary", "fidelity"): -0.1, ("unitary-random-order", "fidelity"): -0.5})
+        steps = ex.bootstrap_steps(df, ["model", "objective"], "inf_norm", seed=0)
+        table = fg.steps_table(steps, fg.ORDER_NAMES, ("fidelity",))
+        assert list(table.columns) == ["n_h 1 → 2", "n_h 2 → 3", "n_h 3 → 4"]
+        s = steps[(steps.model == "unitary") & (steps.x_from == 2)].iloc[0]
+        assert table.loc[("Eq. (11) order", "F (Uhlmann)"), "n_h 2 → 3"] == \
+            f"{s.step:.3f} [{s.low:.3f}, {s.high:.3f}]"
+
+    def test_split_steps_table(self):
+        steps = pd.DataFrame({"model": "unitary", "part": "inf_q1", "x_from": [1.0, 2.0], "x_to": [2.0, 3.0],
+                              "step": [-0.1, -0.2], "low": [-0.15, -0.25], "high": [-0.05, -0.15]})
+        table = fg.split_steps_table(steps, fg.ORDER_NAMES)
+        assert table.loc[fg.POSITION_PARTS["inf_q1"], ("Eq. (11) order", "n_h 2 → 3")] == "-0.200 [-0.250, -0.150]"
+        assert table.loc[fg.CLASS_PARTS["inf_visible"], ("random order", "n_h 1 → 2")] == "exactly 0 at some sizes"
+
+    def test_fit_brief_and_chi2_text(self):
+        from plateaus.analysis import fit_line
+
+        fit = fit_line([1, 2, 3, 4], [0.0, -0.5, -0.9, -1.6], [0.01] * 4)
+        assert ex.fit_brief(fit) == f"{fit.interval_text(3)}, χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
+        assert ex.chi2_text(112.38) == "112" and ex.chi2_text(2.664) == "2.7" and ex.chi2_text(0.148) == "0.15"
+
+    def test_paper_residual(self):
+        """A slope error s/sqrt(S_xx) over n_h = 1..4 (S_xx = 5) means residuals of s."""
+        assert_allclose(ex.paper_residual(0.003), 0.003 * np.sqrt(5), rtol=1e-12)
+
+    def test_fd_numbers_on_a_small_table(self):
+        fd = pd.DataFrame({"objective": "observable", "n_hidden": 1, "instance": [0, 0, 1, 1],
+                           "step": [0.1, 1e-3, 0.1, 1e-3],
+                           "rel_error": [1 - np.sin(0.2) / 0.2, 1e-7, 1 - np.sin(0.2) / 0.2, 3e-7],
+                           "inf_norm": 1.0, "inf_norm_fd": [0.99, 1.0, 0.98, 1.0]})
+        n = ex.fd_numbers(fd)
+        assert n["fd_best"] == 3e-7 and n["fd_largest_step"] == 0.1
+        assert_allclose(n["fd_largest_error"], 1 - np.sin(0.2) / 0.2)
+        assert_allclose(n["fd_norm_shift"], 0.02) and n["fd_second_step"] == 1e-3
+        assert_allclose(n["fd_second_shift"], 0.0, atol=1e-15)
+        closed = 1 - np.sin(2e-3) / 2e-3
+        assert_allclose(n["fd_closed_form"], max(abs(1e-7 / closed - 1), abs(3e-7 / closed - 1)))
+
+
+class TestFigures:
+    def test_variance_panels_have_two_standard_error_bars(self, quick):
+        """Fig. 5(a): error bars of log2 Var, 2 var_se / (Var ln 2) on each side."""
+        from matplotlib.container import ErrorbarContainer
+
+        df, p = quick["gradients"], quick["params"]
+        st = ex.ensemble_stats(df)
+        fig = fg.norm_panels(st, ex.norm_fits(df, "var", p["n_hidden"]), "var", sizes=p["n_hidden"])
+        ax = fig.axes[0]  # fidelity
+        bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        assert len(bars) == 2
+        g = st[(st.model == "unitary") & (st.objective == "fidelity") & st.n_hidden.isin(p["n_hidden"])]
+        segments = bars[0].lines[2][0].get_segments()
+        heights = np.array([seg[1, 1] - seg[0, 1] for seg in segments])
+        assert_allclose(heights, 4 * g["var_se"] / (g["var"] * np.log(2)), rtol=1e-9)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("[" in t and "χ²/dof" in t for t in labels)
+        assert not any("±" in t for t in labels)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+    def test_every_figure_draws_from_the_readings(self, quick):
+        import matplotlib.pyplot as plt
+
+        p, df, fd = quick["params"], quick["gradients"], quick["fd"]
+        r = ex.readings(p, df, quick["targets"])
+        figs = [fg.norm_panels(r["stats"], r["mean_fits"], "mean", sizes=p["n_hidden"]),
+                fg.observable_panels(r["stats"], r["mean_fits"], r["var_fits"], sizes=p["n_hidden"]),
+                fg.term_classes(r["cstats"], r["haar"]),
+                fg.inf_norm_split(r["sstats"], "fidelity", fitted_sizes=p["n_hidden"]),
+                fg.visible_entropy(r["estats"], r["page"], p["n_visible"]),
+                fg.fd_convergence(fd), fg.beyond(r["stats"], r["cstats"], r["haar"], p["n_hidden"]),
+                fg.target_slopes(r["draw_fits"], ex.PAPER_SLOPE, ex.PAPER_SLOPE_SE)]
+        # the mean panels draw only the fitted sizes, with the fitted line through them
+        line = [l for l in figs[0].axes[0].get_lines() if l.get_linestyle() == "--"][0]
+        assert list(line.get_xdata()) == list(p["n_hidden"])
+        assert all(len(f.axes) >= 1 for f in figs)
+        for f in figs:
+            plt.close(f)
 
 
 class TestHaarRms:

@@ -25,20 +25,26 @@ Tables (``data/unitary-plateau/<scale>/``):
 * ``target-draws``: the Fig. 3(b) ensemble statistics for other draws of the thermal target.
 
 Slopes are fitted per hidden qubit to :math:`\log_2` of a statistic (and reported in
-:math:`\ln` as well, which is the same fit times :math:`\ln 2`).
+:math:`\ln` as well, which is the same fit times :math:`\ln 2`), weighted by the standard
+error of each point, with 95 % t intervals and :math:`\chi^2/\mathrm{dof}`
+(:mod:`plateaus.analysis`); where the data reject a straight line, the page quotes the
+per-step differences, from a bootstrap over instances seeded by the chapter's seed.
+:func:`readings` computes the chapter's tables of statistics, fits and steps, :func:`quoted`
+every number the page quotes, :func:`results_rows` its rows of the book's results table.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import store
+from .. import analysis as an
+from .. import haar, store
 from ..measures import entropy
 from ..models import UnitaryQNN, thermal_target
 from ..objectives import Fidelity, Objective, Observable
 from ..parallel import instance_index, map_instances, spawn_seeds
 from ..params import chapter_params
-from ..terms import TERM_CLASSES, pauli_matrix, term_classes
+from ..terms import TERM_CLASSES, pauli_matrix, term_classes, two_local_terms
 
 CHAPTER = "unitary-plateau"
 EXPERIMENT = "gradients"
@@ -385,6 +391,232 @@ def target_draws(params: dict, *, recompute: bool = False) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # statistics quoted in the chapter
 
+#: The tag of each reading of the gate order in the names of the quoted numbers.
+ORDER_TAGS = {"unitary": "fixed", "unitary-random-order": "random"}
+#: The largest gradient entry within each quarter of the product (``inf_q4``: the last gates,
+#: next to the output) and within each term class: columns of the gradient table.
+QUARTERS = ("inf_q1", "inf_q2", "inf_q3", "inf_q4")
+PARTS = QUARTERS + tuple(f"inf_{c}" for c in CLASSES)
+#: The RMS columns of the gradient table and the class each one averages over.
+RMS_COLUMNS = {"rms": "all", **{f"rms_{c}": c for c in CLASSES}}
+#: A mean largest entry below this is round-off of a derivative that vanishes exactly.
+VANISHES = 1e-12
+_CELL = ["model", "objective", "n_hidden"]
+
+
+def target_spectrum(params: dict, draw: int = 0) -> np.ndarray:
+    """Eigenvalues of the chapter's thermal target, largest first, rounded to 4 decimals."""
+    params = _params(params)
+    target = thermal_target(params["seed"], params["n_visible"], params["onsite_var"],
+                            params["offsite_var"], draw)
+    return np.round(np.linalg.eigvalsh(target)[::-1], 4)
+
+
+def ensemble_stats(df: pd.DataFrame, column: str = "inf_norm") -> pd.DataFrame:
+    """Per model, objective and hidden size: ``n``, ``mean``, ``se``, ``var`` and ``var_se`` of
+    ``column`` over the instances (:func:`plateaus.analysis.group_stats`)."""
+    return an.group_stats(df, _CELL, column)
+
+
+def norm_fits(df: pd.DataFrame, statistic: str = "mean", sizes=None) -> pd.DataFrame:
+    r"""Figs. 3(b) (``statistic="mean"``) and 5(a) (``"var"``): per model and objective, the line
+    of :math:`\log_2` of the mean (or variance) of :math:`\|\nabla F\|_\infty` against
+    :math:`n_h`, weighted by the delta-method errors of each point
+    (:func:`plateaus.analysis.log_fits`), over ``sizes`` (all sizes when None)."""
+    return an.log_fits(df, ["model", "objective"], "inf_norm", statistic=statistic, sizes=sizes)
+
+
+def _fits(stats: pd.DataFrame, by, value: str, se: str, sizes=None) -> pd.DataFrame:
+    """Per group of ``by``: the weighted line of log2 ``value`` (errors ``se``) against n_h."""
+    by = list(by)
+    if sizes is not None:
+        stats = stats[stats["n_hidden"].isin(list(sizes))]
+    rows = []
+    for key, g in stats.groupby(by, sort=False):
+        fit = an.log_fit(g["n_hidden"], g[value], g[se], base=2)
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), **an.fit_columns(fit),
+                     "sizes": f"{g['n_hidden'].min():g}..{g['n_hidden'].max():g}"})
+    return pd.DataFrame(rows)
+
+
+def bootstrap_steps(df: pd.DataFrame, by, value: str, *, seed: int, statistic: str = "mean",
+                    sizes=None, power: int = 1) -> pd.DataFrame:
+    r"""Per group of ``by``: the per-step differences :math:`\log_2 s(n_h + 1) - \log_2 s(n_h)`
+    of the ``statistic`` (mean or variance over instances) of ``value**power``, divided by
+    ``power``, with 95 % intervals from a bootstrap over instances seeded by ``seed``
+    (:func:`plateaus.analysis.bootstrap_log_fit`). ``power=2`` with the mean gives the steps of
+    the ensemble RMS, :math:`\log_2\sqrt{\mathbb E x^2}`. Columns: the ``by`` columns,
+    ``x_from``, ``x_to``, ``step``, ``low``, ``high``."""
+    by = list(by)
+    if sizes is not None:
+        df = df[df["n_hidden"].isin(list(sizes))]
+    frames = []
+    for key, g in df.groupby(by, sort=False):
+        samples = g.set_index("n_hidden")[value].astype(float) ** power
+        steps = an.bootstrap_log_fit(samples, statistic=statistic, seed=seed).steps
+        steps[["step", "low", "high"]] /= power
+        key = key if isinstance(key, tuple) else (key,)
+        frames.append(steps.assign(**dict(zip(by, key))))
+    return pd.concat(frames, ignore_index=True)[by + ["x_from", "x_to", "step", "low", "high"]]
+
+
+def class_stats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Ensemble RMS gradient entry per term class,
+    :math:`\big(\mathbb E\,\overline{g_k^2}\big)^{1/2}` over the terms of the class and the
+    instances, with its standard error by the delta method (the standard error of the mean
+    square over instances divided by twice the RMS). One row per model, objective, hidden size
+    and ``cls`` (``all`` or a class of :data:`CLASSES`): ``n``, ``rms``, ``se``."""
+    long = df.melt(id_vars=_CELL, value_vars=list(RMS_COLUMNS), var_name="cls", value_name="x")
+    long["cls"] = long["cls"].map(RMS_COLUMNS)
+    long["x2"] = long["x"] ** 2
+    st = an.group_stats(long, ["model", "objective", "cls", "n_hidden"], "x2")
+    rms = np.sqrt(st["mean"])
+    return pd.DataFrame({"model": st["model"], "objective": st["objective"], "n_hidden": st["n_hidden"],
+                         "cls": st["cls"], "n": st["n"], "rms": rms, "se": st["se"] / (2 * rms)})
+
+
+def class_fits(cstats: pd.DataFrame, sizes=None) -> pd.DataFrame:
+    """Weighted log2 lines of :func:`class_stats` per model, objective and class."""
+    return _fits(cstats, ["model", "objective", "cls"], "rms", "se", sizes)
+
+
+def split_stats(df: pd.DataFrame) -> pd.DataFrame:
+    """Ensemble mean and standard error of the largest gradient entry within each part of the
+    gradient (:data:`PARTS`). One row per model, objective, hidden size and ``part`` (the
+    column name): ``n``, ``mean``, ``se``."""
+    long = df.melt(id_vars=_CELL, value_vars=list(PARTS), var_name="part", value_name="x")
+    st = an.group_stats(long, ["model", "objective", "part", "n_hidden"], "x")
+    return st[_CELL + ["part", "n", "mean", "se"]]
+
+
+def split_fits(sstats: pd.DataFrame, sizes=None) -> pd.DataFrame:
+    """Weighted log2 lines of :func:`split_stats` per model, objective and part over ``sizes``.
+    A part whose mean is below :data:`VANISHES` at one of the sizes (a derivative that is
+    exactly zero) has no line and no row."""
+    sub = sstats if sizes is None else sstats[sstats["n_hidden"].isin(list(sizes))]
+    alive = sub.groupby(["model", "objective", "part"])["mean"].transform("min") > VANISHES
+    return _fits(sub[alive], ["model", "objective", "part"], "mean", "se")
+
+
+def entropy_stats(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Mean and standard error of the visible entropy :math:`S(\rho_v)` (nats) per model and
+    hidden size (``n``, ``mean``, ``se``, ...). The entropy belongs to the state, the same in
+    every objective's rows; the rows of one objective are used."""
+    one = df[df["objective"] == df["objective"].iloc[0]]
+    return an.group_stats(one, ["model", "n_hidden"], "entropy_v")
+
+
+def page_curve(params: dict) -> pd.DataFrame:
+    """Page's mean entropy (nats) of Haar states at every hidden size of the chapter
+    (:func:`plateaus.haar.page_curve`): columns ``n_hidden``, ``entropy``."""
+    return haar.page_curve(params["n_visible"], params["n_hidden_beyond"])
+
+
+def haar_curve(params: dict) -> pd.DataFrame:
+    """The 2-design RMS gradient entry of an observable (:func:`haar_rms`) at every hidden size:
+    columns ``n_hidden``, ``rms``."""
+    sizes = np.asarray(params["n_hidden_beyond"])
+    return pd.DataFrame({"n_hidden": sizes, "rms": haar_rms(2 ** params["n_visible"], 2.0 ** sizes)})
+
+
+def largest_holders(df: pd.DataFrame, n_hidden: int) -> pd.DataFrame:
+    """At ``n_hidden``: the fraction of instances in which the largest gradient entry belongs to
+    each term class, a row per model and objective and a column per class."""
+    at = df[df["n_hidden"] == n_hidden]
+    return (at.groupby(["model", "objective"])["max_class"].value_counts(normalize=True)
+            .unstack(fill_value=0.0).reindex(columns=list(CLASSES), fill_value=0.0))
+
+
+def draw_fits(td: pd.DataFrame) -> pd.DataFrame:
+    """The Fig. 3(b) line (log2 of the mean against n_h, weighted by the standard errors of the
+    means) for every draw of the target and fidelity convention of :func:`target_draws`."""
+    return _fits(td, ["draw", "objective"], "mean", "sem")
+
+
+def draw_spread(dfits: pd.DataFrame) -> pd.DataFrame:
+    """The slopes of :func:`draw_fits` over the draws, per objective: ``mean``, ``std``
+    (``ddof = 1``), ``min``, ``max``, and ``rejected``, the number of draws whose line is
+    rejected by its errors, out of ``draws``."""
+    g = dfits.groupby("objective")
+    out = g["slope_log2"].agg(["mean", "std", "min", "max"])
+    out["rejected"] = g["rejected"].sum().astype(int)
+    out["draws"] = g.size()
+    return out
+
+
+def unscrambled_terms(labels, n_visible: int) -> np.ndarray:
+    """In the Eq. (11) order, the terms that no later gate scrambles across the cut: the pairs
+    of a visible qubit with the last qubit, and the on-site terms of the last qubit (``True``)."""
+    labels = list(labels)
+    last = len(labels[0]) - 1
+    allowed = {last, *range(n_visible)}
+    support = [{q for q, c in enumerate(label) if c != "I"} for label in labels]
+    return np.array([last in sup and min(sup) in allowed for sup in support])
+
+
+def term_structure(n_visible: int, n_hidden: int) -> dict:
+    """Counts and shares (%) of the terms of Eq. (11) on ``n_visible + n_hidden`` qubits, in
+    the Eq. (11) order: ``terms``, ``visible_terms``, ``hidden_terms``, ``across_share``,
+    ``visible_last_share`` (the share of the product up to the last visible-only gate),
+    ``after_last_visible`` (the share of gates after the last gate that touches a visible
+    qubit), ``unscrambled_count`` and ``unscrambled_share`` (:func:`unscrambled_terms`)."""
+    labels = two_local_terms(n_visible + n_hidden)
+    classes = term_classes(labels, n_visible)
+    k = classes.size
+    on_visible = np.flatnonzero(classes != "hidden")
+    unscrambled = unscrambled_terms(labels, n_visible)
+    return {
+        "terms": k, "visible_terms": int(np.sum(classes == "visible")),
+        "hidden_terms": int(np.sum(classes == "hidden")),
+        "across_share": 100.0 * float(np.mean(classes == "across")),
+        "visible_last_share": 100.0 * (np.flatnonzero(classes == "visible").max() + 1) / k,
+        "after_last_visible": 100.0 * (k - 1 - on_visible.max()) / k,
+        "unscrambled_count": int(unscrambled.sum()),
+        "unscrambled_share": 100.0 * float(unscrambled.mean()),
+    }
+
+
+def unscrambled_holders(df: pd.DataFrame, n_visible: int, n_hidden: int) -> pd.Series:
+    """Eq. (11) order, at ``n_hidden``: per objective, the fraction of instances whose largest
+    gradient entry is one of the :func:`unscrambled_terms` (in this order the step of a gate is
+    its term's index)."""
+    labels = two_local_terms(n_visible + n_hidden)
+    unscrambled = unscrambled_terms(labels, n_visible)
+    at = df[(df["model"] == "unitary") & (df["n_hidden"] == n_hidden)]
+    held = np.rint(at["max_position"].to_numpy() * (len(labels) - 1)).astype(int)
+    return pd.Series(unscrambled[held], index=at.index).groupby(at["objective"]).mean()
+
+
+def fd_table(fd: pd.DataFrame) -> pd.DataFrame:
+    """The largest relative error of central differences over the instances, per step (rows,
+    as text) and objective and hidden size (columns), as text."""
+    table = fd.pivot_table(index="step", columns=["objective", "n_hidden"], values="rel_error",
+                           aggfunc="max")
+    table.index = [f"{h:.0e}" for h in table.index]
+    return table.map(lambda x: f"{x:.1e}")
+
+
+def fd_numbers(fd: pd.DataFrame) -> dict:
+    """What the page quotes of the finite differences: ``fd_best`` (the largest over instances
+    of each instance's best relative error), ``fd_largest_step`` and ``fd_largest_error``
+    (the largest relative error at the largest step), ``fd_closed_form`` (the largest relative
+    deviation of the observable's errors from :math:`1 - \\sin 2h / 2h`, steps >= 1e-3),
+    ``fd_norm_shift`` (the largest relative change of :math:`\\|\\nabla F\\|_\\infty` at the
+    largest step), ``fd_second_step`` and ``fd_second_shift`` (the same at the next step)."""
+    best = fd.groupby(["objective", "n_hidden", "instance"])["rel_error"].min()
+    worst = fd.groupby("step")["rel_error"].max()
+    obs = fd[(fd["objective"] == "observable") & (fd["step"] >= 1e-3)]
+    closed = 1 - np.sin(2 * obs["step"]) / (2 * obs["step"])
+    shift = (fd["inf_norm_fd"] / fd["inf_norm"] - 1).abs().groupby(fd["step"]).max()
+    return {
+        "fd_best": float(best.max()), "fd_largest_step": float(worst.index.max()),
+        "fd_largest_error": float(worst.loc[worst.index.max()]),
+        "fd_closed_form": float(np.max(np.abs(obs["rel_error"] / closed - 1))),
+        "fd_norm_shift": float(shift.iloc[-1]), "fd_second_step": float(shift.index[-2]),
+        "fd_second_shift": float(shift.iloc[-2]),
+    }
+
 
 def haar_rms(d_visible: int, d_hidden) -> np.ndarray:
     r"""RMS derivative of :math:`\mathrm{Tr}(O\rho_v)`, :math:`O` a Pauli string, in the 2-design model.
@@ -400,3 +632,222 @@ def haar_rms(d_visible: int, d_hidden) -> np.ndarray:
     """
     d = d_visible * np.asarray(d_hidden, dtype=float)
     return np.sqrt(2.0 * d**2 / ((d**2 - 1.0) * (d + 1.0)))
+
+
+def chi2_text(chi2_dof: float) -> str:
+    """:math:`\\chi^2/\\mathrm{dof}` for prose: two significant digits below 10, whole above."""
+    return f"{chi2_dof:.0f}" if chi2_dof >= 10 else f"{chi2_dof:.2g}"
+
+
+def fit_brief(fit: an.LineFit, digits: int = 3) -> str:
+    """``"-0.437 [-0.484, -0.390], χ²/dof = 14"``: a slope, its 95 % interval and the fit's
+    quality, for a sentence (the full form is :meth:`plateaus.analysis.LineFit.text`)."""
+    return f"{fit.interval_text(digits)}, χ²/dof = {chi2_text(fit.chi2_dof)}"
+
+
+def _fit_numbers(key: str, fit: an.LineFit, full: bool = False) -> dict:
+    """The numbers of one fit: slope and interval in log2, chi^2/dof, the line's p-value and the
+    short text (:func:`fit_brief`); with ``full``, the ln reading and the long text too."""
+    out = {f"{key}_slope_log2": fit.slope, f"{key}_low_log2": fit.slope_low,
+           f"{key}_high_log2": fit.slope_high, f"{key}_chi2_dof": fit.chi2_dof,
+           f"{key}_p_line": fit.p_value, f"{key}_fit": fit_brief(fit)}
+    if full:
+        ln = fit.in_base("ln")
+        out.update({f"{key}_slope_ln": ln.slope, f"{key}_low_ln": ln.slope_low,
+                    f"{key}_high_ln": ln.slope_high, f"{key}_text": fit.text()})
+    return out
+
+
+def _step_numbers(key: str, steps: pd.DataFrame) -> dict:
+    out = {}
+    for row in steps.itertuples():
+        name = f"{key}_step_{row.x_from:g}_{row.x_to:g}"
+        out.update({name: row.step, f"{name}_low": row.low, f"{name}_high": row.high,
+                    f"{name}_text": f"{row.step:.3f} [{row.low:.3f}, {row.high:.3f}]"})
+    return out
+
+
+def _tag(model: str, objective: str) -> str:
+    return f"{ORDER_TAGS[model]}_{objective}"
+
+
+def paper_residual(slope_se: float = PAPER_SLOPE_SE, sizes=(1, 2, 3, 4)) -> float:
+    r"""The scatter about its line that a least-squares slope error implies: the residual
+    standard deviation :math:`s = \sigma_a \sqrt{\sum_i (x_i - \bar x)^2}` of an unweighted
+    fit over ``sizes`` (for the paper's Fig. 3(b): how close its points lie to its line)."""
+    x = np.asarray(sizes, dtype=float)
+    return float(slope_se * np.sqrt(np.sum((x - x.mean()) ** 2)))
+
+
+def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The chapter's tables of statistics, fits and steps, from the gradient table ``df`` and
+    the target draws ``td`` (what the figures draw and the page shows):
+
+    * ``stats``: :func:`ensemble_stats`; ``mean_fits``, ``var_fits``: :func:`norm_fits` over the
+      paper's sizes; ``mean_steps``, ``var_steps``: their per-step differences
+      (:func:`bootstrap_steps`, seeded by ``params["seed"]``);
+    * ``cstats``, ``class_fits`` (paper's sizes), ``rms_steps`` (all terms, paper's sizes);
+    * ``sstats``, ``split_fits``, ``split_steps`` (the largest entry per part, fidelity, paper's
+      sizes; parts that vanish at some size left out);
+    * ``estats``, ``page``, ``haar``, ``holders`` (at the paper's largest size);
+    * ``draw_fits``, ``draw_spread``;
+    * ``beyond_mean_fits``, ``beyond_rms_fits``, ``beyond_mean_steps``, ``beyond_rms_steps``:
+      the same over every size of ``n_hidden_beyond``.
+    """
+    params = _params(params)
+    paper, seed = list(params["n_hidden"]), params["seed"]
+    by = ["model", "objective"]
+    cstats, sstats = class_stats(df), split_stats(df)
+    all_terms = cstats[cstats["cls"] == "all"]
+    split = split_fits(sstats, paper)
+    fid = df[df["objective"] == "fidelity"]
+    long = fid.melt(id_vars=_CELL, value_vars=list(PARTS), var_name="part", value_name="x")
+    alive = split[split["objective"] == "fidelity"][["model", "part"]]
+    long = long.merge(alive, on=["model", "part"])
+    return {
+        "stats": ensemble_stats(df),
+        "mean_fits": norm_fits(df, "mean", paper),
+        "var_fits": norm_fits(df, "var", paper),
+        "mean_steps": bootstrap_steps(df, by, "inf_norm", seed=seed, sizes=paper),
+        "var_steps": bootstrap_steps(df, by, "inf_norm", seed=seed, sizes=paper, statistic="var"),
+        "cstats": cstats,
+        "class_fits": class_fits(cstats, paper),
+        "rms_steps": bootstrap_steps(df, by, "rms", seed=seed, sizes=paper, power=2),
+        "sstats": sstats,
+        "split_fits": split,
+        "split_steps": bootstrap_steps(long, ["model", "part"], "x", seed=seed, sizes=paper),
+        "estats": entropy_stats(df),
+        "page": page_curve(params),
+        "haar": haar_curve(params),
+        "holders": largest_holders(df, max(paper)),
+        "draw_fits": draw_fits(td),
+        "draw_spread": draw_spread(draw_fits(td)),
+        "beyond_mean_fits": norm_fits(df, "mean"),
+        "beyond_rms_fits": class_fits(all_terms),
+        "beyond_mean_steps": bootstrap_steps(df, by, "inf_norm", seed=seed),
+        "beyond_rms_steps": bootstrap_steps(df, by, "rms", seed=seed, power=2),
+    }
+
+
+def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
+           tables: dict | None = None) -> dict:
+    """Every number the chapter quotes, from the three tables (:func:`gradients`,
+    :func:`finite_differences`, :func:`target_draws`) and the parameters; ``tables`` are
+    :func:`readings` of the same data (computed when not given). Keys are the glue names
+    without the chapter's prefix; values are numbers or short texts. Slopes are weighted log2
+    fits (:mod:`plateaus.analysis`) with their 95 % t intervals and fit quality; steps
+    (``..._step_<from>_<to>``, ``_low``, ``_high``) come from a bootstrap over instances
+    seeded by ``params["seed"]``."""
+    params = _params(params)
+    r = readings(params, df, td) if tables is None else tables
+    paper, beyond = list(params["n_hidden"]), list(params["n_hidden_beyond"])
+    first, last, top = min(paper), max(paper), max(beyond)
+    out: dict = {"scale": params["scale"], "instances": params["instances"], "first_nh": first,
+                 "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top}
+    # Figs. 3(b) and 5(a): lines, their quality, their distance from the paper's slope, steps
+    for stat in ("mean", "var"):
+        for row in r[f"{stat}_fits"].itertuples():
+            key = f"{stat}_{_tag(row.model, row.objective)}"
+            out.update(_fit_numbers(key, row.fit, full=True))
+            if stat == "mean":
+                dist = an.slope_distance(row.fit, PAPER_SLOPE)
+                out.update({f"{key}_t_paper": dist["t"], f"{key}_p_paper": dist["p_value"]})
+        for (model, objective), s in r[f"{stat}_steps"].groupby(["model", "objective"]):
+            out.update(_step_numbers(f"{stat}_{_tag(model, objective)}", s))
+            if stat == "mean":  # how far the steps stray from the paper's straight line
+                out[f"mean_{_tag(model, objective)}_paper_gap"] = float(np.abs(s["step"] - PAPER_SLOPE).max())
+    out.update({"paper_slope": PAPER_SLOPE, "paper_se": PAPER_SLOPE_SE, "paper_top": PAPER_AXIS[0],
+                "paper_bottom": PAPER_AXIS[1], "paper_residual": paper_residual(PAPER_SLOPE_SE, paper),
+                "bound_log2": BOUND_SLOPE_LOG2, "bound_ln": BOUND_SLOPE_LOG2 * np.log(2),
+                "paper_as_ln_in_log2": PAPER_SLOPE / np.log(2), "fit_dof": len(paper) - 2,
+                "t_quantile": an.t_quantile(len(paper) - 2)})
+    stats = r["stats"]
+    for row in stats[stats["n_hidden"].isin([first, last])].itertuples():
+        key = f"{_tag(row.model, row.objective)}_{'first' if row.n_hidden == first else 'last'}"
+        out.update({f"{key}_log2": np.log2(row.mean), f"{key}_ln": np.log(row.mean),
+                    f"{key}_log10": np.log10(row.mean)})
+    # other draws of the target
+    out["draws"] = params["target_draws"]
+    for name, row in r["draw_spread"].iterrows():
+        out.update({f"draws_{name}_{col}": row[col] for col in ("mean", "std", "min", "max")})
+        out[f"draws_{name}_rejected"] = int(row["rejected"])
+    # term classes: RMS lines and steps, the 2-design value, who holds the largest entry
+    for row in r["class_fits"].itertuples():
+        out.update(_fit_numbers(f"rms_{_tag(row.model, row.objective)}_{row.cls}", row.fit))
+    for (model, objective), s in r["rms_steps"].groupby(["model", "objective"]):
+        out.update(_step_numbers(f"rms_{_tag(model, objective)}_all", s))
+    cstats = r["cstats"]
+    obs = cstats[(cstats["model"] == "unitary-random-order") & (cstats["objective"] == "observable")
+                 & (cstats["cls"] == "all")].set_index("n_hidden")["rms"]
+    ratio = obs / r["haar"].set_index("n_hidden")["rms"]
+    out.update({"haar_ratio_min": ratio.min(), "haar_ratio_max": ratio.max()})
+    structure = term_structure(params["n_visible"], last)
+    out.update({"cut_share": structure["across_share"], "unscrambled_count": structure["unscrambled_count"],
+                "pairs_last_count": structure["unscrambled_count"] - 3,
+                "unscrambled_share": structure["unscrambled_share"],
+                "visible_last_share": structure["visible_last_share"],
+                "visible_terms": structure["visible_terms"],
+                "after_last_visible": structure["after_last_visible"],
+                "hidden_terms_first": term_structure(params["n_visible"], first)["hidden_terms"],
+                "hidden_terms_last": structure["hidden_terms"]})
+    for objective, share in unscrambled_holders(df, params["n_visible"], last).items():
+        out[f"unscrambled_{objective}"] = 100.0 * share
+    for (model, objective), row in r["holders"].iterrows():
+        out.update({f"holder_{_tag(model, objective)}_{c}": 100.0 * row[c] for c in CLASSES})
+    # where the largest entry sits: lines and the last step of each part, fidelity
+    for row in r["split_fits"].itertuples():
+        if row.objective == "fidelity":
+            out.update(_fit_numbers(f"split_{ORDER_TAGS[row.model]}_{row.part}", row.fit))
+    for (model, part), s in r["split_steps"].groupby(["model", "part"]):
+        out.update(_step_numbers(f"split_{ORDER_TAGS[model]}_{part}", s))
+    fid = df[(df["objective"] == "fidelity") & (df["n_hidden"] == last)]
+    for model, tag in ORDER_TAGS.items():
+        out[f"maxpos_{tag}"] = fid.loc[fid["model"] == model, "max_position"].mean()
+    sstats = r["sstats"]
+    q4 = sstats[(sstats["model"] == "unitary") & (sstats["objective"] == "fidelity")
+                & (sstats["part"] == "inf_q4") & (sstats["mean"] < VANISHES)]
+    out["q4_zero_from"] = int(q4["n_hidden"].min()) if len(q4) else 0
+    out["q4_zero_max"] = fid.loc[fid["model"] == "unitary", "inf_q4"].max()
+    # the visible entropy against Page's
+    bits = 1.0 / np.log(2.0)
+    ent = r["estats"].set_index(["model", "n_hidden"])["mean"] * bits
+    page = r["page"].set_index("n_hidden")["entropy"] * bits
+    for model, tag in ORDER_TAGS.items():
+        out.update({f"entropy_{tag}_first": ent[(model, min(beyond))], f"entropy_{tag}_last": ent[(model, top)],
+                    f"entropy_{tag}_paper": ent[(model, last)],
+                    f"deficit_{tag}_last": params["n_visible"] - ent[(model, top)]})
+    out.update({"entropy_page_last": page[top], "entropy_page_paper": page[last],
+                "entropy_max": params["n_visible"], "deficit_page_last": params["n_visible"] - page[top]})
+    # finite differences
+    out.update({"fd_instances": params["fd_instances"],
+                "fd_sizes": ", ".join(str(n) for n in params["fd_n_hidden"]), **fd_numbers(fd)})
+    # beyond the paper: lines over every size, and the last step
+    for name in ("mean", "rms"):
+        for row in r[f"beyond_{name}_fits"].itertuples():
+            out.update(_fit_numbers(f"beyond_{name}_{_tag(row.model, row.objective)}", row.fit))
+        steps = r[f"beyond_{name}_steps"]
+        for (model, objective), s in steps[steps["x_to"] == top].groupby(["model", "objective"]):
+            out.update(_step_numbers(f"beyond_{name}_{_tag(model, objective)}", s))
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
+
+
+#: The paper's slope as the results table shows it.
+PAPER_TEXT = f"{PAPER_SLOPE} ± {PAPER_SLOPE_SE}"
+
+
+def results_rows(numbers: dict) -> list[dict]:
+    """The chapter's rows of the book's results table, from :func:`quoted`: each slope with its
+    95 % interval and its fit quality (:meth:`plateaus.analysis.LineFit.text`)."""
+    def row(figure, quantity, paper, key):
+        return dict(result="Theorem 3", figure=figure, quantity=quantity, paper=paper,
+                    ours=numbers[f"{key}_text"])
+
+    return [
+        row("3(b)", "slope of log2 E||∇F||_inf per hidden qubit, random gate order, root fidelity √F",
+            PAPER_TEXT, "mean_random_root-fidelity"),
+        row("3(b)", "same, Uhlmann fidelity F", PAPER_TEXT, "mean_random_fidelity"),
+        row("3(b)", "same, gates in the order of Eq. (11), F", PAPER_TEXT, "mean_fixed_fidelity"),
+        row("(book)", "same, the theorem's objective Tr(Z ρ_v), random order", "-0.5 (scale of the bound)",
+            "mean_random_observable"),
+        row("5(a)", "slope of log2 Var||∇F||_inf, random order, √F", "not quoted", "var_random_root-fidelity"),
+    ]

@@ -1,9 +1,11 @@
-r"""Figures and fitted slopes of the chapter *Unitary plateau* (Theorem 3, Figs. 3(b), 5(a)).
+r"""Figures and tables of the chapter *Unitary plateau* (Theorem 3, Figs. 3(b), 5(a)).
 
-Everything here reads the tables of :mod:`plateaus.experiments.unitary_plateau`; nothing is
-recomputed. The paper's Figs. 3(b) and 5(a) plot the logarithm of an ensemble statistic on a
-linear axis against the number of hidden qubits; the functions below do the same with
-:math:`\log_2`, so the axis values can be set beside the paper's.
+Everything here draws or formats what :mod:`plateaus.experiments.unitary_plateau` computes
+(its :func:`~plateaus.experiments.unitary_plateau.readings`: statistics, weighted fits from
+:mod:`plateaus.analysis`, bootstrap steps); nothing is fitted here. The paper's Figs. 3(b)
+and 5(a) plot the logarithm of an ensemble statistic on a linear axis against the number of
+hidden qubits; the functions below do the same with :math:`\log_2`, so the axis values can be
+set beside the paper's.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .style import MODEL_COLORS, MODEL_LABELS, PALETTE, fit_line, new_figure
+from ..experiments import unitary_plateau as ex
+from .style import MODEL_COLORS, MODEL_LABELS, PALETTE, new_figure
 
 OBJECTIVE_LABELS = {
     "fidelity": r"fidelity $F$ (Uhlmann)",
@@ -24,120 +27,113 @@ OBJECTIVE_TEXT = {"fidelity": "F (Uhlmann)", "root-fidelity": "√F", "observabl
 CLASS_COLORS = {"visible": PALETTE[0], "across": PALETTE[2], "hidden": PALETTE[4]}
 CLASS_LABELS = {"visible": "visible-only terms", "across": "terms across the cut",
                 "hidden": "hidden-only terms"}
-#: Short names of the two readings of the gate order, for legends.
+#: Short names of the two readings of the gate order, for legends and tables.
 ORDER_NAMES = {"unitary": "Eq. (11) order", "unitary-random-order": "random order"}
 #: The largest gradient entry split by where the gate sits in the product (quarters of the
 #: steps, q4 the last gates) and by what it acts on (term classes): columns of the table.
 POSITION_PARTS = {"inf_q1": "first quarter of the gates", "inf_q2": "second quarter",
                   "inf_q3": "third quarter", "inf_q4": "last quarter (next to the output)"}
 CLASS_PARTS = {f"inf_{c}": label for c, label in CLASS_LABELS.items()}
-#: A mean largest entry below this is round-off of a derivative that vanishes exactly.
-VANISHES = 1e-12
+VANISHES = ex.VANISHES
 
 
 # ---------------------------------------------------------------------------------------------
-# statistics of the tables
+# tables shown on the page
 
 
-def ensemble_stats(df: pd.DataFrame, column: str = "inf_norm") -> pd.DataFrame:
-    """Mean, variance and standard error of ``column`` per model, objective and hidden size."""
-    g = df.groupby(["model", "objective", "n_hidden"])[column]
-    return g.agg(mean="mean", var="var", sem="sem", instances="count").reset_index()
+def fit_cell(fit) -> str:
+    """``"-0.437 [-0.484, -0.390]"``: a slope and its 95 % interval."""
+    return fit.interval_text(3)
 
 
-def class_stats(df: pd.DataFrame) -> pd.DataFrame:
-    r"""Ensemble RMS gradient entry per term class: :math:`\sqrt{\mathbb E\,\overline{g_k^2}}` over
-    the terms of the class and the instances. Long format: one row per model, objective,
-    hidden size and class (``rms``)."""
-    cols = {"rms": "all", **{f"rms_{c}": c for c in CLASS_LABELS}}
-    long = df.melt(id_vars=["model", "objective", "n_hidden"], value_vars=list(cols),
-                   var_name="cls", value_name="x")
-    long["cls"] = long["cls"].map(cols)
-    g = long.groupby(["model", "objective", "n_hidden", "cls"])["x"]
-    return g.apply(lambda x: float(np.sqrt(np.mean(np.square(x))))).rename("rms").reset_index()
+def quality_cell(fit) -> str:
+    """``"14 (p = 6e-07): rejected"``: chi^2/dof, the p-value of the line, and the verdict."""
+    verdict = "rejected" if fit.rejected() else "not rejected"
+    return f"{ex.chi2_text(fit.chi2_dof)} (p = {fit.p_value:.1g}): {verdict}"
 
 
-def split_stats(df: pd.DataFrame) -> pd.DataFrame:
-    r"""Ensemble mean and standard error of the largest gradient entry within each part of the
-    gradient (:data:`POSITION_PARTS`, :data:`CLASS_PARTS`). Long format: one row per model,
-    objective, hidden size and ``part`` (the column name), with ``mean`` and ``sem``."""
-    parts = list(POSITION_PARTS) + list(CLASS_PARTS)
-    long = df.melt(id_vars=["model", "objective", "n_hidden"], value_vars=parts,
-                   var_name="part", value_name="x")
-    g = long.groupby(["model", "objective", "n_hidden", "part"], sort=False)["x"]
-    return g.agg(mean="mean", sem="sem").reset_index()
-
-
-def split_slopes(sstats: pd.DataFrame, n_hidden) -> pd.DataFrame:
-    r""":func:`log2_slopes` of every part of :func:`split_stats` over the sizes ``n_hidden``,
-    per model, objective and part. A part whose mean is below :data:`VANISHES` at one of the
-    sizes (a derivative that is exactly zero) has no slope and no row."""
-    sub = sstats[sstats["n_hidden"].isin(list(n_hidden))]
-    alive = sub.groupby(["model", "objective", "part"])["mean"].transform("min") > VANISHES
-    return log2_slopes(sub[alive], "mean", by=("model", "objective", "part"))
-
-
-def _plus_minus(values, errors, digits: int = 3) -> list[str]:
-    return [f"{a:.{digits}f} ± {b:.{digits}f}" for a, b in zip(values, errors)]
+def _ordered(rows: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
+    rows = rows[rows["objective"].isin(list(objectives)) & rows["model"].isin(list(model_names))].copy()
+    rows["model"] = pd.Categorical(rows["model"], list(model_names))
+    rows["objective"] = pd.Categorical(rows["objective"], list(objectives))
+    return rows.sort_values(["model", "objective"], kind="stable")
 
 
 def slopes_table(fits: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
-    r"""Fitted slopes of :func:`log2_slopes` as text, ``slope ± standard error`` per hidden
-    qubit in :math:`\log_2` and in :math:`\ln`, one row per reading of the gate order (renamed
-    by ``model_names``) and objective (in the order given)."""
-    rows = fits[fits["objective"].isin(list(objectives))].copy()
-    rows["model"] = pd.Categorical(rows["model"], list(model_names))
-    rows["objective"] = pd.Categorical(rows["objective"], list(objectives))
-    rows = rows.sort_values(["model", "objective"])
+    r"""Fitted slopes (a table of :func:`plateaus.analysis.log_fits`) as text: per reading of
+    the gate order (renamed by ``model_names``) and objective (in the order given), the slope
+    per hidden qubit with its 95 % interval in :math:`\log_2` and in :math:`\ln`, and the
+    line's :math:`\chi^2/\mathrm{dof}`, p-value and verdict (:func:`quality_cell`)."""
+    rows = _ordered(fits, model_names, objectives)
     return pd.DataFrame({
         "gate order": rows["model"].map(model_names).astype(str).to_numpy(),
         "objective": rows["objective"].map(OBJECTIVE_TEXT).astype(str).to_numpy(),
-        "slope, log2 per hidden qubit": _plus_minus(rows["slope_log2"], rows["se_log2"]),
-        "slope, ln per hidden qubit": _plus_minus(rows["slope_ln"], rows["se_ln"]),
+        "slope, log2 per hidden qubit [95 %]": [fit_cell(f) for f in rows["fit"]],
+        "slope, ln per hidden qubit [95 %]": [fit_cell(f.in_base("ln")) for f in rows["fit"]],
+        "χ²/dof of the line": [quality_cell(f) for f in rows["fit"]],
     }).set_index(["gate order", "objective"])
 
 
+def _step_label(x_from, x_to) -> str:
+    return f"n_h {x_from:g} → {x_to:g}"
+
+
+def _step_cell(row) -> str:
+    return f"{row.step:.3f} [{row.low:.3f}, {row.high:.3f}]"
+
+
+def steps_table(steps: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
+    r"""Per-step differences (:func:`plateaus.experiments.unitary_plateau.bootstrap_steps`) as
+    text, ``step [low, high]``: a row per reading of the gate order and objective, a column per
+    step ``n_h a → b``."""
+    rows = _ordered(steps, model_names, objectives)
+    rows = rows.assign(column=[_step_label(a, b) for a, b in zip(rows["x_from"], rows["x_to"])],
+                       cell=[_step_cell(r) for r in rows.itertuples()],
+                       order=rows["model"].map(model_names).astype(str),
+                       obj=rows["objective"].map(OBJECTIVE_TEXT).astype(str))
+    columns = list(dict.fromkeys(rows["column"]))
+    index = list(dict.fromkeys(zip(rows["order"], rows["obj"])))
+    table = rows.pivot(index=["order", "obj"], columns="column", values="cell")
+    return table.reindex(index=pd.MultiIndex.from_tuples(index, names=["gate order", "objective"]),
+                         columns=columns).rename_axis(columns=None)
+
+
 def split_slopes_table(fits: pd.DataFrame, objective: str, model_names: dict) -> pd.DataFrame:
-    """The slopes of :func:`split_slopes` for one objective as text, ``slope ± standard error``,
-    a row per part and a column per model (renamed by ``model_names``); a part without a slope
-    (exactly zero at some size) reads ``exactly 0 at some sizes``."""
+    """The lines of :func:`plateaus.experiments.unitary_plateau.split_fits` for one objective
+    as text, ``slope [low, high]; χ²/dof = x``, a row per part and a column per reading of the
+    gate order (renamed by ``model_names``); a part without a line (exactly zero at some size)
+    reads ``exactly 0 at some sizes``."""
     parts = {**POSITION_PARTS, **CLASS_PARTS}
     sub = fits[fits["objective"] == objective]
-    text = sub.assign(text=_plus_minus(sub["slope_log2"], sub["se_log2"]))
+    text = sub.assign(text=[ex.fit_brief(f).replace(", χ²", "; χ²") for f in sub["fit"]])
     table = (text.pivot(index="part", columns="model", values="text")
-             .reindex(index=list(parts), columns=list(model_names)).fillna("exactly 0 at some sizes"))
+             .reindex(index=list(parts), columns=list(model_names)).astype(object)
+             .fillna("exactly 0 at some sizes"))
     return table.rename(index=parts, columns=model_names).rename_axis(
         index="part of the gradient", columns="gate order")
 
 
-def entropy_stats(df: pd.DataFrame) -> pd.DataFrame:
-    r"""Mean and standard error of the visible entropy :math:`S(\rho_v)` (nats) per model and
-    hidden size. The entropy is a property of the state, the same in every objective's rows;
-    the rows of one objective are used."""
-    one = df[df["objective"] == df["objective"].iloc[0]]
-    g = one.groupby(["model", "n_hidden"])["entropy_v"]
-    return g.agg(mean="mean", sem="sem", instances="count").reset_index()
+def split_steps_table(steps: pd.DataFrame, model_names: dict) -> pd.DataFrame:
+    """The per-step differences of every part (:func:`~plateaus.experiments.unitary_plateau.readings`,
+    ``split_steps``) as text, a row per part and a column per reading and step; a part without
+    steps reads ``exactly 0 at some sizes``."""
+    parts = {**POSITION_PARTS, **CLASS_PARTS}
+    rows = steps.assign(order=steps["model"].map(model_names),
+                        column=[_step_label(a, b) for a, b in zip(steps["x_from"], steps["x_to"])],
+                        cell=[_step_cell(r) for r in steps.itertuples()])
+    columns = pd.MultiIndex.from_product([list(model_names.values()), list(dict.fromkeys(rows["column"]))])
+    table = rows.pivot(index="part", columns=["order", "column"], values="cell")
+    return (table.reindex(index=list(parts), columns=columns).astype(object).fillna("exactly 0 at some sizes")
+            .rename(index=parts).rename_axis(index="part of the gradient", columns=["gate order", "step"]))
 
 
-def log2_slopes(stats: pd.DataFrame, value: str = "mean", by=("model", "objective"),
-                n_hidden=None) -> pd.DataFrame:
-    r"""Least-squares slope of :math:`\log_2` of ``value`` against :math:`n_h`, per group.
-
-    Columns ``slope_log2``, ``se_log2``, the same fit read in natural logarithms
-    (``slope_ln = slope_log2 * ln 2``, ``se_ln``), ``intercept_log2`` and ``sizes`` (the
-    range of :math:`n_h` fitted). ``n_hidden`` restricts the fit to those sizes.
-    """
-    rows = []
-    for key, group in stats.groupby(list(by), sort=False):
-        if n_hidden is not None:
-            group = group[group["n_hidden"].isin(list(n_hidden))]
-        fit = fit_line(group["n_hidden"], np.log2(group[value]))
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key)), "slope_log2": fit.slope, "se_log2": fit.slope_se,
-                     "slope_ln": fit.slope * np.log(2), "se_ln": fit.slope_se * np.log(2),
-                     "intercept_log2": fit.intercept,
-                     "sizes": f"{int(group['n_hidden'].min())}..{int(group['n_hidden'].max())}"})
-    return pd.DataFrame(rows)
+def draws_table(spread: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~plateaus.experiments.unitary_plateau.draw_spread` for the page: the slopes over
+    the draws (mean, standard deviation, smallest, largest; 3 decimals) and how many of the
+    draws' lines their errors reject."""
+    out = spread[["mean", "std", "min", "max"]].round(3)
+    out["lines rejected"] = [f"{int(r)} of {int(n)}" for r, n in zip(spread["rejected"], spread["draws"])]
+    return out.rename(index=OBJECTIVE_TEXT).rename_axis(index="objective")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,51 +145,65 @@ def _reference(ax, x, y0, slope, label):
     ax.plot(x, y0 + slope * (x - x[0]), color="0.45", ls=":", lw=1.2, label=label)
 
 
-def _norm_panel(ax, stats, fits, objective, value, bound_slope):
+def log2_errors(values, se) -> np.ndarray:
+    r"""Standard errors of :math:`\log_2` of positive statistics by the delta method,
+    :math:`\sigma / (v \ln 2)` (for a variance, ``se`` is its ``var_se``)."""
+    return np.asarray(se, dtype=float) / (np.asarray(values, dtype=float) * np.log(2.0))
+
+
+def fit_label(name: str, fit) -> str:
+    """A legend entry for a fitted line: its slope, 95 % interval and chi^2/dof."""
+    return f"{name}: {fit.interval_text(3)}, χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
+
+
+def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
     sub = stats[stats["objective"] == objective]
+    if sizes is not None:
+        sub = sub[sub["n_hidden"].isin(list(sizes))]
+    se = "se" if value == "mean" else "var_se"
     for model, group in sub.groupby("model", sort=False):
         x, y = group["n_hidden"].to_numpy(), np.log2(group[value].to_numpy())
-        yerr = None
-        if value == "mean":
-            yerr = 2 * group["sem"].to_numpy() / (group["mean"].to_numpy() * np.log(2))
-        fit = fits[(fits["model"] == model) & (fits["objective"] == objective)].iloc[0]
+        yerr = 2 * log2_errors(group[value], group[se])
+        fit = fits[(fits["model"] == model) & (fits["objective"] == objective)]["fit"].iloc[0]
         ax.errorbar(x, y, yerr=yerr, marker="o", ms=5, ls="none", capsize=2,
                     color=MODEL_COLORS[model], label=MODEL_LABELS[model])
-        ax.plot(x, fit["intercept_log2"] + fit["slope_log2"] * x, ls="--", lw=1.2,
-                color=MODEL_COLORS[model],
-                label=f"{ORDER_NAMES[model]}: slope {fit['slope_log2']:.3f} ± {fit['se_log2']:.3f}")
+        ax.plot(x, fit(x), ls="--", lw=1.2, color=MODEL_COLORS[model],
+                label=fit_label(ORDER_NAMES[model], fit))
         if model == "unitary-random-order":
             _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (Theorem 3)")
     stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
     ax.set_ylabel(rf"$\log_2$ {stat}")
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_xticks(sorted(sub["n_hidden"].unique()))
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="x-small", loc="lower left")
 
 
 def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
-                objectives=("fidelity", "root-fidelity"), bound_slope: float = -0.5):
+                objectives=("fidelity", "root-fidelity"), bound_slope: float = -0.5, sizes=None):
     r"""Figs. 3(b) (``value="mean"``) and 5(a) (``value="var"``): :math:`\log_2` of the ensemble
     statistic of :math:`\|\nabla F\|_\infty` against :math:`n_h`, one panel per objective, both
-    readings of the gate order with their least-squares lines (``fits``, from
-    :func:`log2_slopes`), and a dotted line of the theorem's slope through the first
-    random-order point. Error bars: two standard errors of the mean (``value="mean"`` only).
+    readings of the gate order with their weighted lines (``fits``: a table of
+    :func:`plateaus.analysis.log_fits`, labelled with slope, 95 % interval and
+    :math:`\chi^2/\mathrm{dof}`), and a dotted line of the theorem's slope through the first
+    random-order point. ``stats``: :func:`~plateaus.experiments.unitary_plateau.ensemble_stats`.
+    Error bars: two standard errors of :math:`\log_2` of the statistic (delta method; for the
+    variance from its ``var_se``). ``sizes``: the hidden sizes drawn (all when None).
     """
     fig, axes = new_figure(ncols=len(objectives), width=4.6, height=3.8)
     for ax, objective in zip(np.atleast_1d(axes), objectives):
-        _norm_panel(ax, stats, fits, objective, value, bound_slope)
+        _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes)
         ax.set_title(OBJECTIVE_LABELS[objective])
     fig.tight_layout()
     return fig
 
 
 def observable_panels(stats: pd.DataFrame, mean_fits: pd.DataFrame, var_fits: pd.DataFrame,
-                      bound_slope: float = -0.5):
+                      bound_slope: float = -0.5, sizes=None):
     r"""The theorem's objective :math:`\mathrm{Tr}(O\rho_v)`: the mean (left) and the variance
     (right) of :math:`\|\nabla F\|_\infty` as in :func:`norm_panels`."""
     fig, axes = new_figure(ncols=2, width=4.6, height=3.8)
-    _norm_panel(axes[0], stats, mean_fits, "observable", "mean", bound_slope)
-    _norm_panel(axes[1], stats, var_fits, "observable", "var", 2 * bound_slope)
+    _norm_panel(axes[0], stats, mean_fits, "observable", "mean", bound_slope, sizes)
+    _norm_panel(axes[1], stats, var_fits, "observable", "var", 2 * bound_slope, sizes)
     axes[0].set_title("mean")
     axes[1].set_title("variance")
     fig.tight_layout()
@@ -239,7 +249,7 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
     r"""Where the largest gradient entry comes from: mean over instances of the largest entry
     within each quarter of the product (top row) and within each term class (bottom row)
     against :math:`n_h` (log2 axis), one column per reading of the gate order, for
-    ``objective``. ``sstats``: :func:`split_stats`. Error bars: two standard errors. Means below
+    ``objective``. ``sstats``: :func:`~plateaus.experiments.unitary_plateau.split_stats`. Error bars: two standard errors. Means below
     :data:`VANISHES` (round-off of an exactly vanishing derivative) are not drawn. The quarters
     have their own markers and line styles, so that coinciding curves stay visible;
     ``fitted_sizes`` (the sizes the slopes are fitted on) are shaded."""
@@ -256,7 +266,7 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
             for part, label in parts.items():
                 group = sub[(sub["part"] == part) & (sub["mean"] > VANISHES)]
                 marker, ls = styles[part]
-                ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["sem"], marker=marker,
+                ax.errorbar(group["n_hidden"], group["mean"], yerr=2 * group["se"], marker=marker,
                             ms=4, lw=1.2, ls=ls, capsize=2, color=colors[part], mfc="none",
                             label=label)
             if fitted_sizes is not None:
@@ -277,14 +287,15 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
 def visible_entropy(estats: pd.DataFrame, page: pd.DataFrame, n_visible: int,
                     models=("unitary", "unitary-random-order")):
     r"""Mean entanglement entropy :math:`S(\rho_v)` across the cut, in bits, against :math:`n_h`
-    for both readings of the gate order (``estats``: :func:`entropy_stats`), beside Page's
+    for both readings of the gate order (``estats``:
+    :func:`~plateaus.experiments.unitary_plateau.entropy_stats`), beside Page's
     mean for Haar-random states (``page``: columns ``n_hidden``, ``entropy`` in nats) and the
     largest possible value :math:`n_v` bits. Error bars: two standard errors."""
     fig, ax = new_figure(width=6.4, height=3.4)
     bits = 1.0 / np.log(2.0)
     for model in models:
         group = estats[estats["model"] == model]
-        ax.errorbar(group["n_hidden"], group["mean"] * bits, yerr=2 * group["sem"] * bits,
+        ax.errorbar(group["n_hidden"], group["mean"] * bits, yerr=2 * group["se"] * bits,
                     marker="o", ms=5, lw=1.2, capsize=2, color=MODEL_COLORS[model],
                     label=MODEL_LABELS[model])
     ax.plot(page["n_hidden"], page["entropy"] * bits, color="0.2", ls=":", lw=1.4, marker="x",
@@ -326,8 +337,10 @@ def fd_convergence(fd: pd.DataFrame):
 
 def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_sizes,
            objectives=("fidelity", "root-fidelity", "observable")):
-    r"""Past the paper: mean :math:`\|\nabla F\|_\infty` (left, from :func:`ensemble_stats`) and
-    the ensemble RMS gradient entry (right, the ``all`` rows of :func:`class_stats`) against
+    r"""Past the paper: mean :math:`\|\nabla F\|_\infty` (left, from
+    :func:`~plateaus.experiments.unitary_plateau.ensemble_stats`) and
+    the ensemble RMS gradient entry (right, the ``all`` rows of
+    :func:`~plateaus.experiments.unitary_plateau.class_stats`) against
     :math:`n_h` on log2 axes, random order (filled) and Eq. (11) order (open), with the
     2-design RMS of an observable and a shaded band over the paper's sizes."""
     rms = cstats[cstats["cls"] == "all"].rename(columns={"rms": "value"})
