@@ -433,6 +433,29 @@ class TestFits:
         assert_allclose(table.loc["haar", "max_abs_z"], np.abs((means - exact) / sems).max())
         assert table.loc["haar", "registers"] == "3-6"
         assert table["line_rejected"].dtype == bool
+        # Sidak: the smallest of k p-values, corrected; Haar-like = every |z| <= 3 and corrected p >= 0.05
+        p = s[s.model == "haar"]["ks_haar"]
+        assert_allclose(table.loc["haar", "ks_p_corrected"], 1 - (1 - p.min()) ** 4, rtol=1e-12)
+        # the synthetic samples are uniform around the exact mean, not Haar-distributed: KS tells them apart
+        assert not table["haar_like"].any()
+
+    def test_haar_like_needs_both_tests(self):
+        df = synthetic_table()
+        s = ty.summary(df)
+        fits = ty.mean_fits(df)
+        gue = s.model == "gue"
+        good = s.assign(z_haar=np.where(gue, 2.9, 0.0), ks_haar=np.where(gue, 0.02, 0.5))  # corrected ~ 0.078
+        assert ty.model_table(good, fits).loc["gue", "haar_like"]
+        far = good.assign(z_haar=np.where(gue, -3.1, 0.0))  # one mean 3.1 SE below
+        assert not ty.model_table(far, fits).loc["gue", "haar_like"]
+        low_p = good.assign(ks_haar=np.where(gue, 0.01, 0.5))  # corrected 1 - 0.99^4 ~ 0.039
+        assert not ty.model_table(low_p, fits).loc["gue", "haar_like"]
+
+    def test_sidak(self):
+        assert_allclose(ty.sidak(0.05, 5), 1 - 0.95**5)
+        assert_allclose(ty.sidak(0.3, 1), 0.3)
+        with pytest.raises(ValueError):
+            ty.sidak(0.1, 0)
 
 
 class TestAngleScan:
@@ -531,7 +554,16 @@ class TestQuoted:
         a = np.polyfit(ln_n, ln_mean, 1, w=1 / ln_se)[0]
         assert_allclose(n["bm_norm_exponent"], a, rtol=1e-10)
         n0 = 1 + min(params["boltzmann_n_hidden"])
-        assert_allclose(n["bm_first_step_power"], -a * np.log2((n0 + 1) / n0), rtol=1e-10)
+        # the norm's steps: -log2 of the mean norm from n0 to n0 + 1, and from the last-but-one size to the last
+        norm_means = norms.mean().to_numpy()
+        assert_allclose([n["bm_first_step_norm"], n["bm_last_step_norm"]],
+                        [-np.log2(norm_means[1] / norm_means[0]), -np.log2(norm_means[-1] / norm_means[-2])],
+                        rtol=1e-10)
+        for which in ("first", "last"):
+            assert n[f"bm_{which}_step_norm_low"] < n[f"bm_{which}_step_norm"] < n[f"bm_{which}_step_norm_high"]
+        assert "bm_first_step_power" not in n  # the rejected single power is not used for the steps
+        assert n["bm_flattens"].startswith("are disjoint" if n["bm_last_step_low"] > n["bm_first_step_high"]
+                                           else "overlap")
         local = np.diff(ln_mean) / np.diff(ln_n)
         assert_allclose([n["bm_exponent_min"], n["bm_exponent_max"]], [local.min(), local.max()], rtol=1e-10)
         eq11 = scan[scan.model == "unitary"].groupby("theta_high")["trace_distance"].mean()
@@ -542,6 +574,16 @@ class TestQuoted:
         expected = z.index[like].min() if any(like) else np.nan
         assert_allclose(n["scan_first_haarlike"], expected)
         assert n["prefix_error"] < 1e-13
+        assert (n["prefix_check_n"], n["prefix_check_instances"]) == (1 + ty.PREFIX_CHECK[0], ty.PREFIX_CHECK[1])
+        table = ty.model_table(ty.summary(df), fits)
+        tested = ["gue", "unitary-random-order"]
+        assert n["haar_like_tested"] == 2
+        assert n["haar_like_passed"] == sum(n[f"haar_like_{m}"] for m in tested)
+        for model in table.index:
+            k = len(params["boltzmann_n_hidden"] if model == "boltzmann" else params["n_hidden"])
+            assert_allclose(n[f"ks_corrected_{model}"], 1 - (1 - n[f"ks_{model}"]) ** k, rtol=1e-12)
+            assert n[f"haar_like_{model}"] == (n[f"z_{model}"] <= 3 and n[f"ks_corrected_{model}"] >= 0.05)
+        assert not n["haar_like_unitary"] and not n["haar_like_boltzmann"]
         assert_allclose(n["exact_ratio_max"], max(haar.trace_distance_mean(2**h) / (0.5 * np.sqrt(2 / 2**h))
                                                   for h in params["n_hidden"]))
 
@@ -552,7 +594,8 @@ class TestQuoted:
         assert len(rows) == 6 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
         by_quantity = {r["quantity"]: r["ours"] for r in rows}
         assert by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, GUE, t = 10"] == n["fit_text_gue"]
-        assert by_quantity["largest ratio of mean T to the bound, Haar states"] == f"{n['ratio_haar']:.3f}"
+        ratio = by_quantity["largest ratio of mean T to the bound, Haar states"]
+        assert ratio.startswith(f"{n['ratio_haar']:.3f} (sampled; exact Haar law {n['exact_ratio_min']:.3f}")
         bm = by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, Boltzmann machine"]
         assert bm.startswith(n["fit_text_boltzmann"])
         assert ("per-step differences" in bm) == (n["line_boltzmann"] == "rejected")
