@@ -50,7 +50,10 @@ class TestFitLine:
         x = np.arange(1.0, 5.0)
         fit = an.fit_line(x, x**2, np.full(4, 0.01))
         assert fit.rejected() and fit.chi2_dof > 100
-        assert "line rejected" in fit.text()
+        assert "line rejected" in fit.text() and "e+" not in fit.text()
+
+    def test_chi2_text(self):
+        assert [an.chi2_text(v) for v in (0.534, 14.23, 231.4, float("nan"))] == ["0.53", "14.2", "231", "n/a"]
 
     def test_coverage_of_the_interval(self):
         # 95 % intervals of a correct model cover the true slope 95 % of the time (t with two

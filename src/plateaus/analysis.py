@@ -74,6 +74,14 @@ def _base_name(base: float) -> str:
     return f"log{base:g}"
 
 
+def chi2_text(value: float) -> str:
+    r""":math:`\chi^2/\mathrm{dof}` for a reader: two decimals below 10, one below 100, then
+    none (``0.53``, ``14.2``, ``231``), never in exponent notation."""
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
 @dataclass(frozen=True)
 class LineFit:
     r"""A fitted line :math:`y = a x + b` with its interval and quality.
@@ -131,7 +139,7 @@ class LineFit:
         """``"χ²/dof = 14.2 (dof 2, p = 7e-07)"``, or the degrees of freedom of an unweighted fit."""
         if not np.isfinite(self.chi2_dof):
             return f"unweighted, dof {self.dof}"
-        return f"χ²/dof = {self.chi2_dof:.2g} (dof {self.dof}, p = {self.p_value:.2g})"
+        return f"χ²/dof = {chi2_text(self.chi2_dof)} (dof {self.dof}, p = {self.p_value:.2g})"
 
     def text(self, digits: int = 3) -> str:
         """The slope, its interval and the fit quality in one line (for ``results.csv``):
@@ -140,7 +148,7 @@ class LineFit:
         if np.isfinite(self.slope_low):
             out += f" ({100 * self.level:.0f} %, t with {self.dof} dof)"
         if np.isfinite(self.chi2_dof):
-            out += f"; χ²/dof = {self.chi2_dof:.2g} (p = {self.p_value:.2g})"
+            out += f"; χ²/dof = {chi2_text(self.chi2_dof)} (p = {self.p_value:.2g})"
             if self.rejected():
                 out += ": line rejected"
         return out
@@ -457,7 +465,7 @@ def slope_distance(fit: LineFit, value: float) -> dict:
 
 
 __all__: Sequence[str] = (
-    "LEVEL", "REJECT_ALPHA", "N_BOOT", "LineFit", "fit_line", "log_values", "log_fit", "mean_se",
+    "LEVEL", "REJECT_ALPHA", "N_BOOT", "chi2_text", "LineFit", "fit_line", "log_values", "log_fit", "mean_se",
     "variance_se", "group_stats", "log_fits", "fit_columns", "BootstrapFit", "bootstrap_log_fit",
     "median_inf", "finite_or_nan", "bootstrap_medians", "step_differences", "z_scores", "t_quantile", "slope_distance",
 )
