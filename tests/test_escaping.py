@@ -463,23 +463,74 @@ class TestTrainingStatistics:
 
     def test_steps_table_and_change(self):
         tr = synthetic_training({("typical", 1): [10, 8, 8, 12], ("typical", 4): [34, 30, 40, 38],
-                                 ("area-law", 1): [6, 6, 6, 6], ("area-law", 4): [6, None, None, None]})
-        st = escaping.steps_table(tr, 0.05, seed=2, n_boot=1000).set_index(["init", "n_hidden"])
+                                 ("area-law", 1): [6, 6, 6, 6], ("area-law", 4): [6, None, None, None],
+                                 ("identity-block", 1): [6, 8, 10, 12], ("identity-block", 4): [10, 12, 14, 16]})
+        st = escaping.steps_table(tr, 0.05).set_index(["init", "n_hidden"])
         assert_allclose(st.loc[("typical", 1), "median_steps"], np.median([10, 8, 8, 12]))
         assert_allclose(st.loc[("typical", 4), "median_steps"], np.median([34, 30, 40, 38]))
-        assert st.loc[("typical", 1), "low"] >= 8 and st.loc[("typical", 1), "high"] <= 12
-        assert st.loc[("area-law", 1), ["median_steps", "low", "high"]].tolist() == [6, 6, 6]
+        assert st.loc[("typical", 1), ["fastest", "slowest"]].tolist() == [8, 12]
+        assert st.loc[("area-law", 1), ["median_steps", "fastest", "slowest"]].tolist() == [6, 6, 6]
         assert np.isnan(st.loc[("area-law", 4), "median_steps"])  # fewer than half reach it
+        assert st.loc[("area-law", 4), "fastest"] == 6 and np.isnan(st.loc[("area-law", 4), "slowest"])
         assert st.loc[("area-law", 4), "reached"] == 1 and st.loc[("area-law", 4), "runs"] == 4
         assert_allclose(st.loc[("typical", 4), "final"], 0.01)
-        change = escaping.steps_change(st.reset_index(), "unitary", "typical", "infidelity", seed=2, n_boot=1000)
-        assert_allclose(change["difference"], 36 - 9)
-        assert_allclose(change["ratio"], 36 / 9)
-        # every resampled median lies between the runs' extremes
-        assert 30 - 12 <= change["difference_low"] <= change["difference"] <= change["difference_high"] <= 40 - 8
-        table = escaping.steps_display(st.reset_index())
-        assert table.loc["unitary: typical (infidelity)", 1].startswith("9 [")
+        assert_allclose(st["coverage"], 0.875)  # four runs: 1 - 2 (1/2)^4
+        st = st.reset_index()
+        change = escaping.steps_change(st, "unitary", "typical", "infidelity")
+        assert_allclose([change["difference"], change["ratio"]], [36 - 9, 36 / 9])
+        assert_allclose([change["ratio_lowest"], change["ratio_highest"]], [30 / 12, 40 / 8])
+        assert change["order"] == "slower"
+        assert_allclose(change["p_separation"], 1 / 35)
+        overlap = escaping.steps_change(st, "unitary", "identity-block", "infidelity")
+        assert overlap["order"] == "overlap"  # 10 and 12 at n_h = 4 are not slower than 12 at n_h = 1
+        never = escaping.steps_change(st, "unitary", "area-law", "infidelity")
+        assert never["order"] == "overlap" and np.isnan(never["ratio"]) and np.isnan(never["ratio_highest"])
+        table = escaping.steps_display(st)
+        assert table.loc["unitary: typical (infidelity)", 1] == "9 (8–12)"
+        assert table.loc["unitary: typical (infidelity)", 4] == "36 (30–40)"
         assert table.loc["unitary: area-law (infidelity)", 4] == "not reached"
+
+    @pytest.mark.parametrize("n", [1, 2, 4, 8])
+    def test_median_range_coverage_by_enumeration(self, n):
+        # the range misses the median only if every run lies on one side of it
+        from itertools import product
+
+        miss = sum(all(s) or not any(s) for s in product([False, True], repeat=n)) / 2**n
+        assert_allclose(escaping.median_range_coverage(n), 1 - miss)
+        with pytest.raises(ValueError):
+            escaping.median_range_coverage(0)
+
+    @pytest.mark.parametrize("n, m", [(1, 1), (2, 3), (4, 4)])
+    def test_separation_chance_by_enumeration(self, n, m):
+        from itertools import combinations
+
+        splits = list(combinations(range(n + m), n))  # ranks of the first group, all equally likely
+        separated = sum(s == tuple(range(n)) or s == tuple(range(m, n + m)) for s in splits)
+        assert_allclose(escaping.separation_chance(n, m), min(1.0, separated / len(splits)))
+
+
+def test_steps_text():
+    steps = pd.DataFrame({"x_from": [2, 1], "step": [-0.3, -0.2], "low": [-0.35, -0.25], "high": [-0.25, -0.15]})
+    assert escaping.steps_text(steps) == "-0.200 [-0.250, -0.150] and -0.300 [-0.350, -0.250]"
+    three = pd.concat([steps, pd.DataFrame({"x_from": [3], "step": [0.01], "low": [-0.02], "high": [0.04]})])
+    assert escaping.steps_text(three, 2) == "-0.20 [-0.25, -0.15], -0.30 [-0.35, -0.25] and 0.01 [-0.02, 0.04]"
+
+
+def test_rank_floor_is_the_best_fidelity_of_a_low_rank_state(target2):
+    """The floor against an independent fidelity: the best state of rank k is the target
+    projected on its top k eigenvectors; random rank-k states do no better."""
+    w, v = np.linalg.eigh(target2)
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 3):
+        p = v[:, -k:] @ v[:, -k:].conj().T
+        best = p @ target2 @ p / np.trace(p @ target2 @ p).real
+        floor = escaping.rank_floor(target2, k)
+        assert_allclose(floor, 1 - dense_fidelity(target2, best), atol=1e-8)
+        for _ in range(20):
+            a = rng.normal(size=(4, k)) + 1j * rng.normal(size=(4, k))
+            sigma = a @ a.conj().T
+            assert 1 - dense_fidelity(target2, sigma / np.trace(sigma).real) >= floor - 1e-9
+    assert escaping.rank_floor(target2, 4) == 0.0
 
 
 @pytest.fixture(scope="module")
@@ -518,6 +569,36 @@ class TestQuoted:
                              for k, g in tr.groupby(["model", "init", "loss_name", "n_hidden"]))]
         assert numbers["t-reached"] == sum(int(np.isfinite(h).sum()) for h in hits)
         assert numbers["t-runs"] == sum(h.size for h in hits)
+        # the ratio of the two objectives' gradients from the largest to the smallest size,
+        # delta method with the covariance of the paired instances, independent sizes
+        logs, vars_ = [], []
+        for h in (min(sizes), max(sizes)):
+            g = df[(df.model == "boltzmann") & (df.init == "typical") & (df.n_hidden == h)]
+            a = g[g.objective == "relative-entropy"].sort_values("instance").inf_hidden.to_numpy()
+            c = g[g.objective == "overlap"].sort_values("instance").inf_hidden.to_numpy()
+            cov = np.cov(a, c) / a.size
+            logs.append(np.log(a.mean() / c.mean()))
+            vars_.append(cov[0, 0] / a.mean() ** 2 + cov[1, 1] / c.mean() ** 2 - 2 * cov[0, 1] / (a.mean() * c.mean()))
+        half = stats.norm.ppf(0.975) * np.sqrt(sum(vars_))
+        change = logs[1] - logs[0]
+        assert_allclose([numbers["b-typical-ratio-change"], numbers["b-typical-ratio-change-low"],
+                         numbers["b-typical-ratio-change-high"]],
+                        np.exp([change, change - half, change + half]), rtol=1e-9)
+        # training: medians and ranges of the runs' first steps at or below the threshold
+        t = tr[(tr.model == "unitary") & (tr.init == "typical")]
+        for end, h in (("min", min(sizes)), ("max", max(sizes))):
+            w = t[t.n_hidden == h].pivot(index="step", columns="run", values="infidelity").sort_index()
+            first = np.array([w.index[np.argmax(w[c].to_numpy() <= params["train_threshold"])]
+                              if (w[c] <= params["train_threshold"]).any() else np.inf for c in w])
+            med = np.median(first)
+            got = numbers[f"t-u-typical-steps-{end}"]
+            assert (np.isnan(got) and not np.isfinite(med)) or got == med
+            assert numbers[f"t-u-typical-steps-{end}-fastest"] == first.min() or not np.isfinite(first.min())
+        assert_allclose(numbers["t-coverage"], 1 - 2 * 0.5 ** params["train_seeds"])
+        assert numbers["rank-floor"] >= 0 and numbers["area-bound"] == pytest.approx(2 * params["area_layers"] * np.log(2))
+        assert numbers["u-typical-fidelity-paper"] == (
+            "contains" if numbers["u-typical-fidelity-low"] <= -0.441 <= numbers["u-typical-fidelity-high"]
+            else "does not contain")
         assert numbers["nh-min"] == min(sizes) and numbers["nh-max"] == max(sizes)
         assert numbers["cone"] == area_law.light_cone_hidden(3, params["area_layers"])
 
@@ -536,7 +617,9 @@ class TestQuoted:
         assert rows[0]["ours"] == numbers["u-typical-fidelity-text"]
         assert rows[0]["ours"].startswith(f"{numbers['u-typical-fidelity']:.3f} [")
         assert "t with" in rows[0]["ours"] and "χ²/dof" in rows[0]["ours"]
-        assert rows[-1]["ours"].startswith(f"{numbers['t-u-typical-steps-min']:.0f} [")
+        assert rows[-1]["ours"].startswith(f"median {numbers['t-u-typical-steps-min']:.0f} (runs ")
+        assert rows[-1]["ours"].endswith(numbers["t-u-typical-steps-order-text"])
+        assert rows[6]["ours"].startswith(f"{numbers['b-typical-ratio-change']:.3f} [")
 
 
 class TestTables:

@@ -45,8 +45,9 @@ The numbers the chapter quotes (:func:`quoted`, :func:`results_rows`): every slo
 :mod:`plateaus.analysis`, weighted by the standard error of each mean, with its 95 % t interval
 and :math:`\chi^2/\mathrm{dof}`; where the data reject the straight line, the per-step
 differences with bootstrap intervals over the instances (:func:`slope_steps`). The steps of
-training are medians over a few runs, with intervals from a seeded bootstrap over the runs
-(:func:`steps_table`, :func:`steps_change`).
+training are medians over a few runs, quoted with the range of the runs (no bootstrap gives a
+95 % interval for a median of four runs), and a change between two sizes by whether the runs at
+the two sizes are completely separated (:func:`steps_table`, :func:`steps_change`).
 """
 from __future__ import annotations
 
@@ -479,61 +480,83 @@ def mean_change(df: pd.DataFrame, model: str, init: str, objective: str, quantit
             "high": float(2.0 ** -step["low"])}
 
 
-def _percentiles(boot: np.ndarray, level: float = analysis.LEVEL):
-    with np.errstate(invalid="ignore"):  # inf - inf between two never-reached medians: NaN
-        lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=0)
-    return analysis.finite_or_nan(lo), analysis.finite_or_nan(hi)
+def median_range_coverage(n_runs: int) -> float:
+    r"""The probability that the range (fastest to slowest) of ``n_runs`` independent runs
+    contains the median of their distribution: :math:`1 - 2^{1-n}` (continuous steps; ties only
+    raise it). It is 0.875 for 4 runs: no interval of 4 runs is a 95 % interval for a median."""
+    if not (isinstance(n_runs, (int, np.integer)) and n_runs >= 1):
+        raise ValueError(f"n_runs must be an integer >= 1, got {n_runs!r}")
+    return float(1.0 - 2.0 ** (1 - int(n_runs)))
 
 
-def steps_table(df: pd.DataFrame, threshold: float, *, seed: int = 0,
-                n_boot: int = analysis.N_BOOT) -> pd.DataFrame:
+def steps_table(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Steps for the infidelity to fall to ``threshold``, per model, initialisation, loss and
-    hidden size: the median over runs with a 95 % percentile interval from a seeded bootstrap
-    over the runs (:func:`plateaus.analysis.bootstrap_medians`), how many runs reached it, and the final
-    infidelity.
+    hidden size: the median over runs (a run that never reaches it counts as infinitely slow),
+    the fastest and the slowest run, how many runs reached it, and the final infidelity.
 
-    Columns: ``model``, ``init``, ``loss_name``, ``n_hidden``, ``median_steps``, ``low``,
-    ``high`` (NaN when fewer than half the runs, or of a resample, reach it), ``reached``,
-    ``runs``, ``final`` (median final infidelity), ``final_lowest``, ``final_highest`` (over
-    the runs), ``hits`` (each run's step, NaN if never).
+    With a handful of runs no bootstrap gives a 95 % interval for a median; the range of the
+    runs is quoted instead, with ``coverage`` (:func:`median_range_coverage`), the probability
+    that it contains the median of the runs' distribution.
+
+    Columns: ``model``, ``init``, ``loss_name``, ``n_hidden``, ``median_steps`` (NaN when fewer
+    than half the runs reach it), ``fastest``, ``slowest`` (NaN when a run never reaches it),
+    ``coverage``, ``reached``, ``runs``, ``final`` (median final infidelity), ``final_lowest``,
+    ``final_highest`` (over the runs), ``hits`` (each run's step, NaN if never).
     """
     keys = ["model", "init", "loss_name", "n_hidden"]
-    rows, hits = [], []
+    rows = []
     for key, g in df.groupby(keys, sort=False):
         wide = g.pivot(index="step", columns="run", values="infidelity").sort_index()
         hit = steps_to_reach(wide.index.to_numpy(), wide.to_numpy(), threshold)
+        inf = np.where(np.isfinite(hit), hit, np.inf)
         final = wide.iloc[-1].to_numpy()
-        hits.append(hit)
         rows.append(dict(zip(keys, key), median_steps=float(analysis.finite_or_nan(analysis.median_inf(hit))),
-                         reached=int(np.isfinite(hit).sum()), runs=hit.size,
-                         final=float(np.median(final)), final_lowest=float(final.min()),
+                         fastest=float(analysis.finite_or_nan(inf.min())),
+                         slowest=float(analysis.finite_or_nan(inf.max())),
+                         coverage=median_range_coverage(hit.size), reached=int(np.isfinite(hit).sum()),
+                         runs=hit.size, final=float(np.median(final)), final_lowest=float(final.min()),
                          final_highest=float(final.max()), hits=hit))
-    out = pd.DataFrame(rows)
-    lo, hi = _percentiles(analysis.bootstrap_medians(hits, seed=seed, n_boot=n_boot))
-    return out.assign(low=lo, high=hi)[keys + ["median_steps", "low", "high", "reached", "runs", "final",
-                                               "final_lowest", "final_highest", "hits"]]
+    return pd.DataFrame(rows, columns=keys + ["median_steps", "fastest", "slowest", "coverage", "reached",
+                                              "runs", "final", "final_lowest", "final_highest", "hits"])
 
 
-def steps_change(steps: pd.DataFrame, model: str, init: str, loss_name: str, *, seed: int = 0,
-                 n_boot: int = analysis.N_BOOT) -> dict:
-    r"""The change of the median steps from the smallest to the largest :math:`n_h` (rows of
-    :func:`steps_table`): the difference and the ratio of the two medians, each with a 95 %
-    percentile interval from a seeded bootstrap over the runs at each size (independent runs).
-    Keys ``difference``, ``difference_low``, ``difference_high``, ``ratio``, ``ratio_low``,
-    ``ratio_high`` (NaN where a median is not reached)."""
+def separation_chance(n: int, m: int) -> float:
+    r"""The probability that ``n`` runs at one size and ``m`` at another are completely
+    separated (every run of one group slower than every run of the other, either way) when
+    the size makes no difference: :math:`2/\binom{n+m}{n}` (exchangeable runs; ties make a
+    strict separation rarer still)."""
+    from math import comb
+
+    if not all(isinstance(k, (int, np.integer)) and k >= 1 for k in (n, m)):
+        raise ValueError(f"n and m must be integers >= 1, got {n!r} and {m!r}")
+    return float(min(1.0, 2.0 / comb(int(n) + int(m), int(n))))
+
+
+def steps_change(steps: pd.DataFrame, model: str, init: str, loss_name: str) -> dict:
+    r"""The change of the steps from the smallest to the largest :math:`n_h` (rows of
+    :func:`steps_table`), without assuming a distribution for a handful of runs.
+
+    Keys: ``difference`` and ``ratio`` of the two medians; ``ratio_lowest``, ``ratio_highest``
+    (over all pairs of a run at the largest and a run at the smallest size: fastest over
+    slowest and slowest over fastest); ``order``: ``"slower"`` when every run at the largest
+    size needs more steps than every run at the smallest, ``"faster"`` the other way round,
+    ``"overlap"`` otherwise; ``p_separation``: the probability of so complete a separation
+    (either way) if the size made no difference, :math:`2/\binom{n + m}{n}` for ``n`` and ``m``
+    runs (1/35 for 4 and 4; :func:`separation_chance`). Values that involve a run that never
+    reached the threshold are NaN, except ``order`` (such a run is infinitely slow)."""
     rows = steps[(steps["model"] == model) & (steps["init"] == init)
                  & (steps["loss_name"] == loss_name)].sort_values("n_hidden")
     if rows.empty:
         raise ValueError(f"no training runs for model {model!r}, init {init!r}, loss {loss_name!r}")
     first, last = rows.iloc[0], rows.iloc[-1]
-    boot = analysis.bootstrap_medians([first["hits"], last["hits"]], seed=seed, n_boot=n_boot)
+    a, b = (np.where(np.isfinite(h), h, np.inf) for h in (first["hits"], last["hits"]))
+    order = "slower" if b.min() > a.max() else "faster" if b.max() < a.min() else "overlap"
     with np.errstate(invalid="ignore", divide="ignore"):
-        diff, ratio = boot[:, 1] - boot[:, 0], boot[:, 1] / boot[:, 0]
-        d_lo, d_hi = _percentiles(diff)
-        r_lo, r_hi = _percentiles(ratio)
         m0, m1 = first["median_steps"], last["median_steps"]
-        return {"difference": float(m1 - m0), "difference_low": float(d_lo), "difference_high": float(d_hi),
-                "ratio": float(m1 / m0), "ratio_low": float(r_lo), "ratio_high": float(r_hi)}
+        return {"difference": float(m1 - m0), "ratio": float(m1 / m0),
+                "ratio_lowest": float(analysis.finite_or_nan(b.min() / a.max())),
+                "ratio_highest": float(analysis.finite_or_nan(b.max() / a.min())),
+                "order": order, "p_separation": separation_chance(a.size, b.size)}
 
 
 #: The rows of the summary figure: (group, model, objective, quantity, [inits]).
@@ -600,24 +623,29 @@ def slope_table(summary: pd.DataFrame) -> pd.DataFrame:
 
 def unitary_means(df: pd.DataFrame) -> pd.DataFrame:
     """The page's table of the unitary networks: mean :math:`\\|\\nabla F\\|_\\infty` and mean
-    visible entropy per initialisation and objective (rows) and :math:`n_h` (columns)."""
+    visible entropy (nats) per initialisation and objective (rows) and :math:`n_h` (columns)."""
     u = df[df["model"] == "unitary"]
     means = u.groupby(["init", "objective", "n_hidden"])[["inf_norm", "entropy"]].mean()
+    means = means.rename(columns={"inf_norm": "mean ‖∇F‖∞", "entropy": "mean S(ρ_v), nats"})
     return means.unstack("n_hidden")
 
 
 def steps_display(steps: pd.DataFrame) -> pd.DataFrame:
-    """The page's table of :func:`steps_table`: ``"9 [8, 11]"`` (median steps and its bootstrap
-    interval) per run type (rows) and :math:`n_h` (columns); ``"not reached"`` where the median
-    is not."""
+    """The page's table of :func:`steps_table`: ``"9 (8–12)"`` (the median steps over the runs,
+    and the fastest to the slowest run) per run type (rows) and :math:`n_h` (columns);
+    ``"not reached"`` where the median is not, ``"never"`` for a slowest run that never
+    reaches the threshold."""
     def cell(r):
         if not np.isfinite(r["median_steps"]):
             return "not reached"
-        return _interval(r["median_steps"], r["low"], r["high"], 0)
+        slowest = f"{r['slowest']:.0f}" if np.isfinite(r["slowest"]) else "never"
+        return f"{r['median_steps']:.0f} ({r['fastest']:.0f}–{slowest})"
 
     run = steps["model"] + ": " + steps["init"] + " (" + steps["loss_name"] + ")"
     table = steps.assign(run=run, cell=steps.apply(cell, axis=1))
-    return table.pivot(index="run", columns="n_hidden", values="cell")
+    out = table.pivot(index="run", columns="n_hidden", values="cell")
+    out.columns.name = "median steps (fastest–slowest run) at n_h ="
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,6 +663,16 @@ TRAINING_RUNS = {
     "t-b-weak": ("boltzmann", "weak-coupling", "infidelity"),
     "t-b-relent": ("boltzmann", "typical", "relative-entropy"),
 }
+
+
+def rank_floor(target: np.ndarray, rank: int) -> float:
+    r"""The smallest infidelity :math:`1 - F(\sigma, \rho)` of a state :math:`\sigma` of rank at
+    most ``rank`` to ``target`` (unit trace): one minus the sum of its ``rank`` largest
+    eigenvalues. The
+    visible state of a pure network state has rank at most :math:`D_h`, so a unitary network
+    with :math:`n_h` hidden qubits cannot train below this floor with ``rank`` :math:`= 2^{n_h}`."""
+    ev = np.sort(np.linalg.eigvalsh(np.asarray(target)))[::-1]
+    return float(max(0.0, ev[int(rank):].sum()))  # the weight left out, summed small to large
 
 
 def fit_numbers(key: str, fit, steps: pd.DataFrame | None = None, reason: str = "") -> dict:
@@ -660,7 +698,16 @@ def fit_numbers(key: str, fit, steps: pd.DataFrame | None = None, reason: str = 
         for name, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
             out |= {f"{key}-step-{name}": float(row["step"]), f"{key}-step-{name}-low": float(row["low"]),
                     f"{key}-step-{name}-high": float(row["high"])}
+        out[f"{key}-steps"] = steps_text(steps)
     return out
+
+
+def steps_text(steps: pd.DataFrame, digits: int = 3) -> str:
+    """Every per-step difference with its interval, in increasing :math:`n_h`, as prose:
+    ``"-0.212 [-0.238, -0.185], -0.366 [-0.392, -0.339] and -0.430 [-0.448, -0.412]"``."""
+    parts = [f"{r['step']:.{digits}f} [{r['low']:.{digits}f}, {r['high']:.{digits}f}]"
+             for _, r in steps.sort_values("x_from").iterrows()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _fit_of(fits: pd.DataFrame, steps: pd.DataFrame, key: str, model: str, init: str, objective: str) -> dict:
@@ -680,8 +727,13 @@ def quoted(params: dict, df: pd.DataFrame, tr: pd.DataFrame, *, n_boot: int = an
     :func:`slopes` with the numbers of :func:`fit_numbers`: ``u-<init>-<objective>`` (unitary
     network, all parameters), ``b-<init>-<objective>`` (Boltzmann machine, all parameters),
     ``bh-<init>-<objective>`` (Boltzmann machine, parameters of terms touching a hidden qubit),
-    ``b-<init>-ratio-slope`` (:func:`ratio_fit`, relative entropy over overlap). Per-step
-    differences and the medians of the training runs are bootstrapped with ``params["seed"]``.
+    ``b-<init>-ratio-slope`` (:func:`ratio_fit`, relative entropy over overlap) and
+    ``b-<init>-ratio-change`` (the ratio at the largest size over that at the smallest, with a
+    95 % interval from the delta method). Per-step differences are bootstrapped over instances
+    with ``params["seed"]``. Training runs ``t-<run>-steps-...``: the median steps at the
+    smallest and the largest size with the fastest and slowest run, and the change between
+    them by :func:`steps_change`; ``t-coverage`` is the probability that the range of
+    ``train_seeds`` runs contains the median (:func:`median_range_coverage`).
     """
     params = _params(params)
     seed, sizes = params["seed"], sorted(params["n_hidden"])
@@ -695,6 +747,7 @@ def quoted(params: dict, df: pd.DataFrame, tr: pd.DataFrame, *, n_boot: int = an
     out = {
         "scale": params["scale"], "instances": params["instances"], "layers": params["area_layers"],
         "cone": light_cone_hidden(params["n_visible"], params["area_layers"]),
+        "area-bound": float(2 * params["area_layers"] * np.log(2.0)),
         "nh-min": lo, "nh-max": hi, "nh-last-from": sizes[-2],
         "ln-dv": float(np.log(2 ** params["n_visible"])), "dv": 2 ** params["n_visible"],
         "page-S-max": float(page_curve(params["n_visible"], [hi])["entropy"].iloc[0]),
@@ -715,6 +768,11 @@ def quoted(params: dict, df: pd.DataFrame, tr: pd.DataFrame, *, n_boot: int = an
         out |= {f"u-typical-{objective}-factor": change["factor"],
                 f"u-typical-{objective}-factor-low": change["low"],
                 f"u-typical-{objective}-factor-high": change["high"]}
+    low, high = out["u-typical-fidelity-low"], out["u-typical-fidelity-high"]
+    out["u-typical-fidelity-paper"] = ("contains" if low <= PAPER_SLOPE_UNITARY <= high else "does not contain")
+    typical = df[(df["model"] == "unitary") & (df["init"] == "typical")]
+    out["u-typical-params-max"] = int(typical.loc[typical["n_hidden"] == hi, "n_params"].iloc[0])
+    out["rank-floor"] = rank_floor(_target(params), 2 ** lo)
     ident = df[(df["init"] == "identity-block") & (df["objective"] == "observable")]
     out["u-identity-observable-max"] = float(ident["inf_norm"].max())
     b = means.loc["boltzmann"]
@@ -728,31 +786,47 @@ def quoted(params: dict, df: pd.DataFrame, tr: pd.DataFrame, *, n_boot: int = an
                 f"b-{init}-ratio-max": float(table["ratio"].max()),
                 f"b-{init}-ratio-first": float(table["ratio"].iloc[0]),
                 f"b-{init}-ratio-last": float(table["ratio"].iloc[-1]),
+                f"b-{init}-S-min": float(b.loc[(init, "overlap"), "entropy"].loc[lo]),
                 f"b-{init}-S-max": float(b.loc[(init, "overlap"), "entropy"].loc[hi])}
         out |= fit_numbers(f"b-{init}-ratio-slope", fit, ratio_steps)
+        ends = analysis.step_differences(table["n_hidden"].iloc[[0, -1]], table["ratio"].iloc[[0, -1]],
+                                         table["se"].iloc[[0, -1]], base=2).iloc[0]
+        out |= {f"b-{init}-ratio-change": float(2.0 ** ends["step"]),
+                f"b-{init}-ratio-change-low": float(2.0 ** ends["low"]),
+                f"b-{init}-ratio-change-high": float(2.0 ** ends["high"])}
     weak, typical = (b.loc[(i, "overlap"), "inf_hidden"].loc[hi] for i in ("weak-coupling", "typical"))
     out["bh-weak-over-typical"] = float(weak / typical)
     # training
-    st = steps_table(tr, params["train_threshold"], seed=seed, n_boot=n_boot)
+    st = steps_table(tr, params["train_threshold"])
     out |= {"train-seeds": params["train_seeds"], "train-steps": params["train_steps"],
-            "lr-u": params["train_lr"], "lr-b": params["train_lr_boltzmann"],
-            "threshold": params["train_threshold"], "t-reached": int(st["reached"].sum()),
-            "t-runs": int(st["runs"].sum())}
+            "train-every": params["train_every"], "lr-u": params["train_lr"],
+            "lr-b": params["train_lr_boltzmann"], "threshold": params["train_threshold"],
+            "t-reached": int(st["reached"].sum()), "t-runs": int(st["runs"].sum()),
+            "t-coverage": median_range_coverage(params["train_seeds"]),
+            "t-p-separation": separation_chance(params["train_seeds"], params["train_seeds"])}
     small = f"small-angle-{params['small_theta_stds'][0]:g}"
     runs = dict(TRAINING_RUNS) | {f"t-u-{small}": ("unitary", small, "infidelity")}
     for key, (model, init, loss) in runs.items():
         rows = st[(st["model"] == model) & (st["init"] == init) & (st["loss_name"] == loss)].set_index("n_hidden")
         first, last = rows.loc[lo], rows.loc[hi]
-        change = steps_change(st, model, init, loss, seed=seed, n_boot=n_boot)
-        out |= {f"{key}-steps-min": first["median_steps"], f"{key}-steps-min-low": first["low"],
-                f"{key}-steps-min-high": first["high"], f"{key}-steps-max": last["median_steps"],
-                f"{key}-steps-max-low": last["low"], f"{key}-steps-max-high": last["high"],
-                f"{key}-steps-change": change["difference"], f"{key}-steps-change-low": change["difference_low"],
-                f"{key}-steps-change-high": change["difference_high"], f"{key}-steps-ratio": change["ratio"],
-                f"{key}-steps-ratio-low": change["ratio_low"], f"{key}-steps-ratio-high": change["ratio_high"],
+        change = steps_change(st, model, init, loss)
+        out |= {f"{key}-steps-min": first["median_steps"], f"{key}-steps-min-fastest": first["fastest"],
+                f"{key}-steps-min-slowest": first["slowest"], f"{key}-steps-max": last["median_steps"],
+                f"{key}-steps-max-fastest": last["fastest"], f"{key}-steps-max-slowest": last["slowest"],
+                f"{key}-steps-change": change["difference"], f"{key}-steps-ratio": change["ratio"],
+                f"{key}-steps-ratio-lowest": change["ratio_lowest"],
+                f"{key}-steps-ratio-highest": change["ratio_highest"],
+                f"{key}-steps-order": change["order"], f"{key}-steps-order-text": ORDER_WORDS[change["order"]],
+                f"{key}-steps-p-separation": change["p_separation"],
                 f"{key}-final-max": last["final"], f"{key}-final-max-lowest": last["final_lowest"],
                 f"{key}-final-max-highest": last["final_highest"]}
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
+
+
+#: :func:`steps_change`'s ``order`` in prose (glued as ``<run>-steps-order-text``).
+ORDER_WORDS = {"slower": "every run at the larger size needed more steps than every run at the smaller",
+               "faster": "every run at the larger size needed fewer steps than every run at the smaller",
+               "overlap": "the runs at the two sizes overlap"}
 
 
 def results_rows(numbers: dict) -> list[dict]:
@@ -765,9 +839,13 @@ def results_rows(numbers: dict) -> list[dict]:
         return {"result": "Section VII", "figure": "(book)", "quantity": quantity, "paper": paper, "ours": ours}
 
     def steps(key):
-        return (f"{numbers[key + '-steps-min']:.0f} [{numbers[key + '-steps-min-low']:.0f}, "
-                f"{numbers[key + '-steps-min-high']:.0f}] to {numbers[key + '-steps-max']:.0f} "
-                f"[{numbers[key + '-steps-max-low']:.0f}, {numbers[key + '-steps-max-high']:.0f}]")
+        def one(end):
+            slowest = numbers[f"{key}-steps-{end}-slowest"]
+            slowest = f"{slowest:.0f}" if np.isfinite(slowest) else "never"
+            return f"{numbers[f'{key}-steps-{end}']:.0f} (runs {numbers[f'{key}-steps-{end}-fastest']:.0f}–{slowest})"
+
+        return (f"median {one('min')} to {one('max')}, {numbers['train-seeds']} runs each; "
+                f"{numbers[key + '-steps-order-text']}")
 
     nh = f"n_h = {numbers['nh-min']} to {numbers['nh-max']}"
     return [
@@ -782,9 +860,11 @@ def results_rows(numbers: dict) -> list[dict]:
         row("same, identity block (Grant et al.), fidelity", "not discussed", numbers["u-identity-block-fidelity-text"]),
         row(f"{q} over terms touching a hidden qubit, Boltzmann machine, typical couplings, overlap",
             paper_b, numbers["bh-typical-overlap-text"]),
-        row("slope of log2 (relative-entropy gradient / overlap gradient), same instances",
-            "named as a way out, not simulated",
-            numbers["b-typical-ratio-slope-text"]),
+        row(f"(relative-entropy gradient / overlap gradient) over terms touching a hidden qubit, same instances, "
+            f"at n_h = {numbers['nh-max']} over n_h = {numbers['nh-min']}", "named as a way out, not simulated",
+            f"{numbers['b-typical-ratio-change']:.3f} [{numbers['b-typical-ratio-change-low']:.3f}, "
+            f"{numbers['b-typical-ratio-change-high']:.3f}] (95 %, delta method); slope of its log2: "
+            + numbers["b-typical-ratio-slope-text"]),
         row(f"median steps of gradient descent to infidelity {numbers['threshold']:g}, unitary typical start, {nh}",
-            "not simulated", steps("t-u-typical") + " (95 % bootstrap over runs)"),
+            "not simulated", steps("t-u-typical")),
     ]

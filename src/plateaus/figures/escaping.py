@@ -92,7 +92,9 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
     d_v = 2 ** int(df["n_visible"].iloc[0])
     ax.axhline(np.log(d_v), color="0.3", ls="--", lw=1, label=r"$\ln D_v$")
     if page is not None:
-        ax.plot(page["n_hidden"], page["entropy"], color="0.5", ls=":", lw=1.4, label="Haar (Page)")
+        # drawn on top: the typical network's entropy lies on Page's value
+        ax.plot(page["n_hidden"], page["entropy"], color="black", ls=":", lw=1.2, marker="x", ms=7,
+                zorder=5, label="Haar (Page)")
     ax.set_xticks(n_hidden)
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_ylabel(r"mean $S(\rho_v)$ (nats)")
@@ -116,8 +118,10 @@ def boltzmann_panels(df: pd.DataFrame, objectives=("overlap", "relative-entropy"
     for ax, quantity in zip(axes, ("inf_norm", "inf_hidden")):
         for (init, objective), g in b[b["objective"].isin(objectives)].groupby(["init", "objective"], sort=False):
             stats = _stats(g, quantity)
-            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"], capsize=2, ms=4,
+            typical = init == "typical"  # larger filled markers, so that a weak-coupling curve on top shows both
+            ax.errorbar(stats["n_hidden"], stats["mean"], yerr=2 * stats["se"], capsize=2, ms=7 if typical else 4,
                         marker=markers[objective], ls=styles[objective], color=INIT_COLORS.get(init),
+                        mfc=None if typical else "white",
                         label=f"{INIT_LABELS.get(init, init)}, {OBJECTIVE_LABELS[objective]}")
         _log2_axis(ax, b["n_hidden"].unique())
         ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
