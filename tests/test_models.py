@@ -683,6 +683,29 @@ class TestModelsChapter:
         inside = [n[f"slope_low_{m}"] <= n["slope_page"] <= n[f"slope_high_{m}"]
                   for m in ("haar", "gue", "unitary-random-order")]
         assert n["page_in_intervals"] == sum(inside) and n["haar_like_models"] == 3
+        passed = [ok and n[f"z_max_{m}"] <= 3 for ok, m in zip(inside, ("haar", "gue", "unitary-random-order"))]
+        assert n["haar_like_passed"] == sum(passed) and n["haar_z"] == 3
+        for model in ("haar", "gue", "unitary-random-order", "unitary", "boltzmann"):
+            disjoint = n[f"{model}_last_step_low"] > n[f"{model}_first_step_high"]
+            assert n[f"{model}_slows"].startswith("are disjoint" if disjoint else "overlap")
+
+    def test_haar_like_needs_the_entropies_and_the_slope(self):
+        from plateaus.experiments import models as mo
+        from plateaus.params import chapter_params
+
+        params = chapter_params("models", "paper")  # n_hidden 1..5
+        df = models_table(n_hidden=params["n_hidden"], instances=400, seed=1)
+        n = mo.quoted(params, df)
+        # the synthetic Haar-like models scatter uniformly about Page's deficit: entropies near Page's
+        assert n["haar_like_passed"] == 3, {m: (n[f"z_max_{m}"], n[f"slope_low_{m}"], n[f"slope_high_{m}"])
+                                            for m in ("haar", "gue", "unitary-random-order")}
+        # shift the GUE entropies by 5 standard errors at one size: it no longer passes
+        sel = (df.model == "gue") & (df.n_hidden == 3)
+        shifted = df.copy()
+        shifted.loc[sel, "entropy_nats"] += 5 * df.loc[sel, "entropy_nats"].sem()
+        assert mo.quoted(params, shifted)["haar_like_passed"] == 2
+        # a decay that slows: the Boltzmann machine of the synthetic table, deficit ~ (1 + n_h)^-3
+        assert n["boltzmann_slows"].startswith("are disjoint")
 
         rows = mo.results_rows(n)
         assert len(rows) == 5 and rows[1]["ours"] == n["fit_text_gue"]

@@ -62,6 +62,8 @@ def visible_entropy(params: dict, *, recompute: bool = False) -> pd.DataFrame:
 MODEL_ORDER = ("haar", "gue", "unitary-random-order", "unitary", "boltzmann")
 #: The ensembles that behave like Haar-random states.
 HAAR_LIKE = ("haar", "gue", "unitary-random-order")
+#: A model's mean entropy counts as Page's when within this many standard errors of it at every size.
+HAAR_Z = 3.0
 #: Labels of the models in the results table.
 RESULT_LABELS = {"haar": "Haar states", "gue": "GUE, t = 10", "unitary-random-order": "unitary model, random order",
                  "unitary": "unitary model, Eq. (11) order", "boltzmann": "Boltzmann machine"}
@@ -165,9 +167,13 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
     size), ``slope_m``, ``slope_low_m``, ``slope_high_m``, ``chi2_dof_m``, ``p_line_m``,
     ``dof_m``, ``fit_text_m`` (:func:`deficit_fits`), ``line_m`` (``"rejected"`` or ``"not
     rejected"``) and the first and last per-step differences (:func:`deficit_steps`, seeded
-    with ``params["seed"]``) under ``m_first_step*``, ``m_last_step*``; ``deficit_page`` and
-    ``slope_page`` (exact); ``page_in_intervals`` of the ``haar_like_models`` Haar-like
-    intervals that hold Page's slope; ``unitary_entropy_min``, ``unitary_entropy_max``.
+    with ``params["seed"]``) under ``m_first_step*``, ``m_last_step*``, and ``m_slows`` (in words:
+    whether the intervals of the first and last steps are disjoint with the last one above, a decay
+    that slows down); ``deficit_page`` and ``slope_page`` (exact); ``page_in_intervals`` of the
+    ``haar_like_models`` Haar-like intervals that hold Page's slope; ``haar_like_passed`` of
+    them whose mean entropies are within ``haar_z`` (:data:`HAAR_Z`) standard errors of Page's at
+    every size *and* whose interval holds Page's slope; ``unitary_entropy_min``,
+    ``unitary_entropy_max``.
     """
     params = chapter_params("models", params["scale"], **{k: v for k, v in params.items() if k not in ("chapter", "scale")})
     stats = entropy_stats(df)
@@ -191,13 +197,18 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
                         f"{model}_{which}_step": float(row.step), f"{model}_{which}_step_low": float(row.low),
                         f"{model}_{which}_step_high": float(row.high),
                         f"{model}_{which}_step_text": f"{row.step:.2f} [{row.low:.2f}, {row.high:.2f}]"})
+        first, last = steps.iloc[0], steps.iloc[-1]
+        out[f"{model}_slows"] = ("are disjoint: a decay that slows down, unlike the constant halving of a volume law" if last.low > first.high else
+                                 "overlap: these sizes do not show whether the decay slows down")
     page = page_deficits(n_v, params["n_hidden"])
     out["deficit_page"] = float(page.loc[page.n_hidden == largest, "deficit"].iloc[0])
     out["slope_page"] = page_fit(n_v, params["n_hidden"]).slope
     close = [m for m in HAAR_LIKE if m in fits.index]
     out["haar_like_models"] = len(close)
-    out["page_in_intervals"] = int(sum(fits.loc[m, "low_log2"] <= out["slope_page"] <= fits.loc[m, "high_log2"]
-                                       for m in close))
+    holds = {m: bool(fits.loc[m, "low_log2"] <= out["slope_page"] <= fits.loc[m, "high_log2"]) for m in close}
+    out["page_in_intervals"] = int(sum(holds.values()))
+    out["haar_like_passed"] = int(sum(holds[m] and out[f"z_max_{m}"] <= HAAR_Z for m in close))
+    out["haar_z"] = HAAR_Z
     fixed = stats.loc[stats.model == "unitary", "mean"]
     out.update(unitary_entropy_min=float(fixed.min()), unitary_entropy_max=float(fixed.max()))
     return out
