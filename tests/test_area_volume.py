@@ -90,6 +90,7 @@ class TestBound:
         s = av.ratio_summary(df, digits=12)
         part = df[(df.n_visible == 2) & (df.family == "schmidt")]
         assert s.loc[(2, "schmidt"), "count"] == len(part)
+        assert_allclose(s.loc[(2, "schmidt"), "min"], part["ratio"].min(), rtol=1e-10)
         assert_allclose(s.loc[(2, "schmidt"), "mean"], part["ratio"].mean(), rtol=1e-10)
         assert_allclose(s.loc[(2, "schmidt"), "max"], part["ratio"].max(), rtol=1e-10)
 
@@ -120,6 +121,21 @@ class TestVolumeLawFits:
             last = part[part.n_hidden == part.n_hidden.max()]["max_objective"]
             assert_allclose(row["scaled_at_largest"], last.mean() * np.sqrt(2.0 ** (part.n_hidden.max() - n_v)))
 
+    def test_tail_fit_starts_later(self, table):
+        _, df = table
+        fits = av.volume_law_fits(df, "haar", skip=2).set_index("n_visible")
+        # n_v = 1: n_h = 3..5; n_v = 2 would have two sizes only (4, 5) and is left out
+        assert list(fits.index) == [1] and fits.loc[1, "sizes"] == "3..5"
+        part = df[(df.family == "haar") & (df.n_visible == 1) & (df.n_hidden >= 3)]
+        g = part.groupby("n_hidden")["max_objective"]
+        mean, se = g.mean(), g.std(ddof=1) / np.sqrt(g.size())
+        slope, _, _ = wls(mean.index.to_numpy(float), np.log2(mean.to_numpy()), (se / (mean * LN2)).to_numpy())
+        assert_allclose(fits.loc[1, "slope_log2"], slope, rtol=1e-10)
+        with pytest.raises(ValueError, match="skip"):
+            av.volume_law_fits(df, "haar", skip=-1)
+        with pytest.raises(ValueError, match="fewer than three"):
+            av.volume_law_fits(df, "haar", skip=3)
+
     def test_haar_slope_near_a_half(self, table):
         fits = av.volume_law_fits(table[1], "haar")
         assert ((fits["low_log2"] < -0.5) & (fits["high_log2"] > -0.5)).all(), fits
@@ -134,8 +150,11 @@ class TestVolumeLawFits:
 
     def test_table(self, table):
         t = av.volume_law_table(table[1])
-        assert list(t["family"]) == ["haar", "haar", "brickwork-linear", "brickwork-linear"]
-        assert list(t["D_v"]) == [2, 4, 2, 4]
+        # from n_h >= n_v (both sizes), then from n_h >= n_v + 2 (n_v = 1 only)
+        assert list(t["family"]) == ["haar", "haar", "brickwork-linear", "brickwork-linear",
+                                     "haar", "brickwork-linear"]
+        assert list(t["D_v"]) == [2, 4, 2, 4, 2, 2]
+        assert list(t["n_h"]) == ["1..5", "2..5", "1..5", "2..5", "3..5", "3..5"]
         fit = av.volume_law_fits(table[1], "haar").iloc[0]["fit"]
         assert t.iloc[0]["slope (log2), 95 %"] == fit.interval_text(3)
 
@@ -199,6 +218,8 @@ class TestQuoted:
     def test_ratios(self, table, numbers):
         _, df = table
         assert_allclose(numbers["max_ratio"], df["ratio"].max())
+        assert_allclose(numbers["min_ratio"], df["ratio"].min())
+        assert_allclose(numbers["semicircle"], 8 / (3 * np.pi))
         assert_allclose(numbers["max_ratio_gap"], 1 - df["ratio"].max())
         top = df.loc[df["ratio"].idxmax()]
         assert numbers["max_ratio_family"] == top["family"] and numbers["max_ratio_nh"] == top["n_hidden"]
@@ -207,6 +228,17 @@ class TestQuoted:
             haar = df[(df.family == "haar") & (df.n_visible == v) & (df.n_hidden == 5)]["ratio"]
             assert_allclose(numbers[f"haar_ratio_{v}"], haar.mean())
             assert_allclose(numbers[f"product_ratio_{v}"], 2 * (1 - 2.0**-v) / np.sqrt(2 * v * LN2))
+            low = df[df.n_visible == v].sort_values("ratio").iloc[0]
+            assert_allclose(numbers[f"min_ratio_{v}"], low["ratio"])
+            assert numbers[f"min_ratio_family_{v}"] == low["family"]
+            assert numbers[f"min_ratio_state_{v}"] == av.state_name(low["family"], int(low["parameter"]))
+
+    def test_state_name(self):
+        assert av.state_name("schmidt", 3) == "a Schmidt state of rank 3"
+        assert av.state_name("brickwork-linear", 8) == "a brickwork state of depth 8"
+        assert av.state_name("product", 1) == "a product state"
+        with pytest.raises(ValueError, match="family"):
+            av.state_name("nope", 1)
 
     def test_area_against_volume(self, table, numbers):
         _, df = table
@@ -215,6 +247,8 @@ class TestQuoted:
         haar = at[at.family == "haar"]["max_objective"].mean()
         assert_allclose(numbers["brick_min"], brick1)
         assert_allclose(numbers["haar_last"], haar)
+        h = at[at.family == "haar"]["max_objective"]
+        assert_allclose(numbers["haar_last_se"], h.std(ddof=1) / np.sqrt(h.size))
         assert_allclose(numbers["area_over_volume"], brick1 / haar)
         assert_allclose(numbers["schmidt_last"],
                         at[(at.family == "schmidt") & (at.parameter == 4)]["max_objective"].mean())
@@ -234,6 +268,32 @@ class TestQuoted:
         assert_allclose(numbers["slope_excess_max"], (fits["slope_log2"] + 0.5).max())
         assert numbers["half_inside"] == 2 and numbers["haar_fits"] == 2
         assert numbers["lines_fitted"] == 4
+        linear = av.volume_law_fits(df, "brickwork-linear")
+        assert_allclose(numbers["linear_t_min"], linear["t_half"].abs().min())
+
+    def test_tail_slopes(self, table, numbers):
+        _, df = table
+        tail = av.volume_law_fits(df, "haar", skip=2).set_index("n_visible")
+        assert numbers["tail_skip"] == 2 and numbers["tail_fits"] == 1
+        assert numbers["tail_slope_1"] == tail.loc[1, "slope_log2"]
+        assert numbers["tail_slope_dof_1"] == 1
+        assert numbers["tail_half_inside"] == int(tail.loc[1, "low_log2"] <= -0.5 <= tail.loc[1, "high_log2"])
+        # n_v = 2 has too few sizes for a tail fit: NaN, no dof, said in words
+        assert np.isnan(numbers["tail_slope_2"]) and numbers["tail_slope_dof_2"] == 0
+        assert numbers["tail_slope_text_2"] == "not fitted"
+        linear = av.volume_law_fits(df, "brickwork-linear", skip=2)
+        assert_allclose([numbers["linear_tail_min"], numbers["linear_tail_max"]],
+                        [linear["slope_log2"].min(), linear["slope_log2"].max()])
+
+    def test_scaled_against_the_gaussian_limit(self, table, numbers):
+        _, df = table
+        h = df[(df.family == "haar") & (df.n_visible == 1) & (df.n_hidden == 5)]["max_objective"]
+        factor = np.sqrt(2.0**4)
+        assert_allclose(numbers["scaled_1"], h.mean() * factor)
+        assert_allclose(numbers["scaled_se_1"], h.std(ddof=1) / np.sqrt(h.size) * factor)
+        assert_allclose(numbers["haar_limit_1"], np.sqrt(2 / np.pi))
+        assert_allclose(numbers["scaled_z_1"],
+                        (numbers["scaled_1"] - np.sqrt(2 / np.pi)) / numbers["scaled_se_1"])
 
     def test_exact_checks(self, numbers):
         assert numbers["product_entropy"] == 0.0
@@ -242,13 +302,22 @@ class TestQuoted:
 
     def test_results_rows(self, table, numbers):
         rows = av.results_rows(numbers)
-        assert [set(r) for r in rows] == [{"result", "figure", "quantity", "paper", "ours"}] * 5
+        assert [set(r) for r in rows] == [{"result", "figure", "quantity", "paper", "ours"}] * 6
         assert rows[0]["ours"] == f"0 of {len(table[1])}"
         assert rows[1]["quantity"].endswith("D_v = 2, 4")
-        assert rows[2]["ours"] == f"D_v = 2: {numbers['slope_text_1']}; D_v = 4: {numbers['slope_text_2']}"
+        assert rows[2]["ours"].startswith(f"D_v = 2: {numbers['slope_text_1']}; D_v = 4: {numbers['slope_text_2']}; ")
+        assert rows[2]["ours"].endswith("every interval contains -1/2")
         assert "t with 3 dof" in rows[2]["ours"] and "χ²/dof" in rows[2]["ours"]
-        assert rows[3]["ours"].startswith(f"D_v = 2: {numbers['linear_slope_text_1']}")
-        assert rows[4]["ours"] == f"{numbers['brick_min']:.3f} vs {numbers['haar_last']:.4f}"
+        assert rows[3]["quantity"].startswith("same, from n_h >= n_v + 2") and rows[3]["quantity"].endswith("D_v = 2")
+        assert rows[3]["ours"].startswith(f"D_v = 2: {numbers['tail_slope_text_1']}")
+        assert rows[4]["ours"].startswith(f"D_v = 2: {numbers['linear_slope_text_1']}")
+        assert rows[5]["ours"] == (f"{numbers['brick_min']:.3f} ± {numbers['brick_min_se']:.3f} vs "
+                                   f"{numbers['haar_last']:.4f} ± {numbers['haar_last_se']:.4f}")
+
+    def test_results_rows_say_which_interval_excludes_a_half(self, numbers):
+        n = dict(numbers, slope_low_2=-0.49, slope_high_2=-0.48, slope_t_half_2=4.25, slope_p_half_2=0.0081)
+        ours = av.results_rows(n)[2]["ours"]
+        assert ours.endswith("D_v = 4 excludes -1/2 (t = 4.2 with 2 dof, p = 0.0081)"), ours
 
     def test_ratio_text(self):
         assert av._ratio_text(0.99999998) == "1 - 2.0e-08"
@@ -271,7 +340,7 @@ class TestQuickRun:
         assert q["violations"] == 0 and q["max_ratio"] <= 1
         assert q["product_entropy"] < 1e-10 and q["product_range_error"] < 1e-12
         assert q["states"] == params["instances"] * len(av.grid(params))
-        assert len(av.results_rows(q)) == 5
+        assert len(av.results_rows(q)) == 6  # the tail fit exists for n_v = 1 (n_h = 3..5)
 
     def test_fixed_depth_saturates(self, quick):
         _, df = quick

@@ -113,6 +113,17 @@ VOLUME_LAW_SLOPE = -0.5
 #: Families whose :math:`\log_2` objective is fitted against :math:`n_h`, and the prefix of
 #: their numbers in :func:`quoted`.
 FITTED = {"haar": "slope", "brickwork-linear": "linear_slope"}
+#: The tail fits start this many hidden qubits later (:math:`n_h \ge n_v + 2`, i.e.
+#: :math:`D_h \ge 4 D_v`), where corrections of relative order :math:`D_v/D_h` are at most 1/4.
+TAIL_SKIP = 2
+#: Haar states, one visible qubit, :math:`D_h \to \infty`: the Bloch vector of :math:`\rho_v` has
+#: three independent Gaussian components of variance :math:`1/(2 D_h)`, so
+#: :math:`\E\|\rho_v - I/2\|_1 \sqrt{D_h/D_v} \to \sqrt{2/\pi}`.
+HAAR_LIMIT_ONE_QUBIT = float(np.sqrt(2 / np.pi))
+#: Haar states, :math:`D_h \gg D_v \gg 1`: the spectrum of :math:`\rho_v - I/D_v` is a
+#: semicircle, whose mean absolute value over its root mean square is :math:`8/(3\pi)`: the limit
+#: of the ratio measured/bound and of the objective times :math:`\sqrt{D_h/D_v}`.
+SEMICIRCLE = float(8 / (3 * np.pi))
 
 
 def with_bound(df: pd.DataFrame) -> pd.DataFrame:
@@ -161,24 +172,28 @@ def means(df: pd.DataFrame) -> pd.DataFrame:
 
 def ratio_summary(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """Per visible size and family: how many states have a bound above zero (``count``), and
-    the mean and largest ratio of measured to bound (the table under the chapter's first run)."""
-    out = _bounded(df).groupby(["n_visible", "family"])["ratio"].agg(["count", "mean", "max"])
+    the smallest, mean and largest ratio of measured to bound (the table under the chapter's
+    first run)."""
+    out = _bounded(df).groupby(["n_visible", "family"])["ratio"].agg(["count", "min", "mean", "max"])
     return out.round(digits)
 
 
-def _fitted_part(df: pd.DataFrame, family: str) -> pd.DataFrame:
-    """The instances of ``family`` with :math:`n_h \\ge n_v` (where :math:`D_h \\ge D_v`)."""
+def _fitted_part(df: pd.DataFrame, family: str, skip: int = 0) -> pd.DataFrame:
+    """The instances of ``family`` with :math:`n_h \\ge n_v + \\text{skip}` (``skip = 0``:
+    where :math:`D_h \\ge D_v`)."""
     if family not in FAMILIES:
         raise ValueError(f"family = {family!r} is not allowed; expected one of {', '.join(FAMILIES)}")
-    part = df[(df["family"] == family) & (df["n_hidden"] >= df["n_visible"])]
+    if skip < 0:
+        raise ValueError(f"skip = {skip!r} is not allowed; expected an integer >= 0")
+    part = df[(df["family"] == family) & (df["n_hidden"] >= df["n_visible"] + skip)]
     if part.empty:
-        raise ValueError(f"the table has no {family!r} rows with n_hidden >= n_visible")
+        raise ValueError(f"the table has no {family!r} rows with n_hidden >= n_visible + {skip}")
     return part
 
 
-def volume_law_fits(df: pd.DataFrame, family: str = "haar") -> pd.DataFrame:
+def volume_law_fits(df: pd.DataFrame, family: str = "haar", skip: int = 0) -> pd.DataFrame:
     r"""Per :math:`n_v`: the weighted fit of :math:`\log_2` of the mean objective against
-    :math:`n_h \ge n_v` (errors: the standard errors of the means, by the delta method;
+    :math:`n_h \ge n_v + \text{skip}` (errors: the standard errors of the means, by the delta method;
     :func:`plateaus.analysis.log_fits`), its distance from the volume law's :math:`-1/2` in
     Student's t with the fit's dof (``t_half``, ``p_half``), and the mean objective times
     :math:`\sqrt{D_h/D_v}` at the largest :math:`n_h` (``scaled_at_largest``, with ``scaled_se``).
@@ -186,7 +201,10 @@ def volume_law_fits(df: pd.DataFrame, family: str = "haar") -> pd.DataFrame:
     Columns: ``n_visible``, ``fit`` and the columns of :func:`plateaus.analysis.fit_columns`,
     ``sizes``, ``t_half``, ``p_half``, ``scaled_at_largest``, ``scaled_se``.
     """
-    part = _fitted_part(df, family)
+    part = _fitted_part(df, family, skip)
+    part = part[part.groupby("n_visible")["n_hidden"].transform("nunique") >= 3]
+    if part.empty:
+        raise ValueError(f"fewer than three sizes n_hidden >= n_visible + {skip} for {family!r}")
     fits = analysis.log_fits(part, "n_visible", "max_objective", x="n_hidden", statistic="mean")
     stats = analysis.group_stats(part, ["n_visible", "n_hidden"], "max_objective")
     last = stats.loc[stats.groupby("n_visible")["n_hidden"].idxmax()].set_index("n_visible")
@@ -210,18 +228,20 @@ def volume_law_steps(df: pd.DataFrame, family: str, n_visible: int, *, seed: int
     return analysis.bootstrap_log_fit(samples, statistic="mean", base=2, seed=seed).steps
 
 
-def volume_law_table(df: pd.DataFrame, families=tuple(FITTED)) -> pd.DataFrame:
-    r"""The fits of :func:`volume_law_fits` as the page shows them: family, :math:`D_v`, the
+def volume_law_table(df: pd.DataFrame, families=tuple(FITTED), skips=(0, TAIL_SKIP)) -> pd.DataFrame:
+    r"""The fits of :func:`volume_law_fits` as the page shows them, for every family and every
+    start in ``skips`` (:math:`n_h \ge n_v + \text{skip}`): family, :math:`D_v`, the
     sizes fitted, the slope of :math:`\log_2` of the mean objective per hidden qubit with its
     95 % interval, :math:`\chi^2/\mathrm{dof}`, the p-value of the line, and the t of the
     slope's distance from :math:`-1/2` with its dof."""
     rows = []
-    for family in families:
-        for r in volume_law_fits(df, family).itertuples():
-            rows.append({"family": family, "D_v": 2**int(r.n_visible), "n_h": r.sizes,
-                         "slope (log2), 95 %": r.fit.interval_text(3), "chi2/dof": f"{r.chi2_dof:.2f}",
-                         "p (line)": f"{r.p_value:.2g}", "dof": int(r.dof),
-                         "t from -1/2": f"{r.t_half:.1f}", "p (t)": f"{r.p_half:.2g}"})
+    for skip in skips:
+        for family in families:
+            for r in volume_law_fits(df, family, skip).itertuples():
+                rows.append({"family": family, "D_v": 2**int(r.n_visible), "n_h": r.sizes,
+                             "slope (log2), 95 %": r.fit.interval_text(3), "chi2/dof": f"{r.chi2_dof:.2f}",
+                             "p (line)": f"{r.p_value:.2g}", "dof": int(r.dof),
+                             "t from -1/2": f"{r.t_half:.1f}", "p (t)": f"{r.p_half:.2g}"})
     return pd.DataFrame(rows)
 
 
@@ -276,6 +296,17 @@ def line_verdict(df: pd.DataFrame, fits: dict[str, pd.DataFrame], *, seed: int) 
     return "the straight line is rejected for " + "; ".join(parts) + ", where the slope summarises a curve"
 
 
+def state_name(family: str, parameter: int) -> str:
+    """A state of ``family`` with its ``parameter`` in words: "a Schmidt state of rank 3"."""
+    if family == "schmidt":
+        return f"a Schmidt state of rank {parameter}"
+    if family in ("brickwork", "brickwork-linear"):
+        return f"a brickwork state of depth {parameter}"
+    if family not in FAMILIES:
+        raise ValueError(f"family = {family!r} is not allowed; expected one of {', '.join(FAMILIES)}")
+    return {"product": "a product state", "haar": "a Haar state"}[family]
+
+
 def quoted(params: dict, df: pd.DataFrame) -> dict:
     r"""Every number the chapter quotes, from its parameters and the ``families`` table (with or
     without :func:`with_bound`). Keys are the glue names without the prefix ``av-``; the numbers
@@ -295,11 +326,17 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
              max_ratio_nv=int(top["n_visible"]), max_ratio_nh=int(top["n_hidden"]),
              max_ratio_family=str(top["family"]))
     by_size = df.groupby("n_visible")["ratio"].max()
+    lowest = df.loc[df.groupby("n_visible")["ratio"].idxmin()].set_index("n_visible")
     haar_top = df[(df["family"] == "haar") & (df["n_hidden"] == largest)].groupby("n_visible")["ratio"].mean()
     for v in sizes:
         q[f"max_ratio_{v}"] = float(by_size[v])
+        q[f"min_ratio_{v}"] = float(lowest.loc[v, "ratio"])
+        q[f"min_ratio_family_{v}"] = str(lowest.loc[v, "family"])
+        q[f"min_ratio_state_{v}"] = state_name(str(lowest.loc[v, "family"]), int(lowest.loc[v, "parameter"]))
         q[f"haar_ratio_{v}"] = float(haar_top[v])
         q[f"product_ratio_{v}"] = float(product_ratio(v))
+    q["min_ratio"] = float(df["ratio"].min())
+    q["semicircle"] = SEMICIRCLE
 
     # area law against volume law, at the largest visible size and hidden register
     m = means(df)
@@ -307,33 +344,55 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
     haar_last = float(at.xs("haar", level="family")["max_objective_mean"].iloc[0])
     sat = saturation(df)
     q.update(nv=n_v, depth_min=depth_min, depth_max=depth_max, haar_last=haar_last,
+             haar_last_se=float(at.xs("haar", level="family")["max_objective_sem"].iloc[0]),
              brick_min=float(at.loc[("brickwork", depth_min), "max_objective_mean"]),
+             brick_min_se=float(at.loc[("brickwork", depth_min), "max_objective_sem"]),
              brick_max=float(at.loc[("brickwork", depth_max), "max_objective_mean"]),
              schmidt_last=float(at.loc[("schmidt", 2**n_v), "max_objective_mean"]),
              sqrt_ratio=float(np.sqrt(2.0 ** (n_v - largest))),
              sat_rows=len(sat), sat_max_z=float(sat["z"].abs().max()) if len(sat) else float("nan"))
     q["area_over_volume"] = q["brick_min"] / haar_last
 
-    # the volume-law slopes, with intervals and fit quality
+    # the volume-law slopes, with intervals and fit quality: from n_h >= n_v, and the tail
+    # fits from n_h >= n_v + TAIL_SKIP (NaN where a visible size has fewer than three such n_h)
     fits = {family: volume_law_fits(df, family) for family in FITTED}
+    q["tail_skip"] = TAIL_SKIP
+    tails = {}
     for family, prefix in FITTED.items():
-        for r in fits[family].itertuples():
-            v = int(r.n_visible)
-            q.update({f"{prefix}_{v}": r.slope_log2, f"{prefix}_low_{v}": r.low_log2,
-                      f"{prefix}_high_{v}": r.high_log2, f"{prefix}_se_{v}": r.se_log2,
-                      f"{prefix}_chi2_dof_{v}": r.chi2_dof, f"{prefix}_p_line_{v}": r.p_value,
-                      f"{prefix}_dof_{v}": int(r.dof), f"{prefix}_text_{v}": r.fit.text(3),
-                      f"{prefix}_t_half_{v}": r.t_half, f"{prefix}_p_half_{v}": r.p_half})
+        try:
+            tails[family] = volume_law_fits(df, family, TAIL_SKIP)
+        except ValueError:
+            tails[family] = fits[family].iloc[0:0]
+        for name, table in ((prefix, fits[family]), (prefix.replace("slope", "tail_slope"), tails[family])):
+            for v in sizes:
+                q.update({f"{name}_{k}_{v}": float("nan") for k in
+                          ("low", "high", "se", "chi2_dof", "p_line", "t_half", "p_half")})
+                q.update({f"{name}_{v}": float("nan"), f"{name}_dof_{v}": 0, f"{name}_text_{v}": "not fitted"})
+            for r in table.itertuples():
+                v = int(r.n_visible)
+                q.update({f"{name}_{v}": r.slope_log2, f"{name}_low_{v}": r.low_log2,
+                          f"{name}_high_{v}": r.high_log2, f"{name}_se_{v}": r.se_log2,
+                          f"{name}_chi2_dof_{v}": r.chi2_dof, f"{name}_p_line_{v}": r.p_value,
+                          f"{name}_dof_{v}": int(r.dof), f"{name}_text_{v}": r.fit.text(3),
+                          f"{name}_t_half_{v}": r.t_half, f"{name}_p_half_{v}": r.p_half})
     haar = fits["haar"]
     for r in haar.itertuples():
         q[f"scaled_{int(r.n_visible)}"] = float(r.scaled_at_largest)
         q[f"scaled_se_{int(r.n_visible)}"] = float(r.scaled_se)
+    q["haar_limit_1"] = HAAR_LIMIT_ONE_QUBIT
+    q["scaled_z_1"] = (float(analysis.z_scores(q["scaled_1"], q["scaled_se_1"], HAAR_LIMIT_ONE_QUBIT))
+                       if "scaled_1" in q else float("nan"))
     far = haar.loc[haar["t_half"].abs().idxmax()]
+    inside = lambda t: int(((t["low_log2"] <= VOLUME_LAW_SLOPE) & (VOLUME_LAW_SLOPE <= t["high_log2"])).sum())
+    linear = fits["brickwork-linear"]
     q.update(slope_t_max=float(abs(far["t_half"])), slope_t_p=float(far["p_half"]),
              slope_t_dof=int(far["dof"]), slope_t_nv=int(far["n_visible"]),
              slope_excess_max=float((haar["slope_log2"] - VOLUME_LAW_SLOPE).max()),
-             half_inside=int(((haar["low_log2"] <= VOLUME_LAW_SLOPE) & (VOLUME_LAW_SLOPE <= haar["high_log2"])).sum()),
-             haar_fits=len(haar),
+             half_inside=inside(haar), haar_fits=len(haar),
+             tail_half_inside=inside(tails["haar"]), tail_fits=len(tails["haar"]),
+             linear_t_min=float(linear["t_half"].abs().min()),
+             linear_tail_min=float(tails["brickwork-linear"]["slope_log2"].min()) if len(tails["brickwork-linear"]) else float("nan"),
+             linear_tail_max=float(tails["brickwork-linear"]["slope_log2"].max()) if len(tails["brickwork-linear"]) else float("nan"),
              chi2_dof_min=float(min(t["chi2_dof"].min() for t in fits.values())),
              chi2_dof_max=float(max(t["chi2_dof"].max() for t in fits.values())),
              lines_rejected=int(sum(int(t["rejected"].sum()) for t in fits.values())),
@@ -353,24 +412,49 @@ def _ratio_text(r: float) -> str:
     return f"{r:.4f}" if r < 0.9999 else f"1 - {1 - r:.1e}"
 
 
+def _half_text(numbers: dict, prefix: str, sizes) -> str:
+    """Which intervals of ``prefix`` (``slope`` or ``tail_slope``) contain -1/2, in words."""
+    out = []
+    for v in sizes:
+        low, high = numbers[f"{prefix}_low_{v}"], numbers[f"{prefix}_high_{v}"]
+        if not (np.isfinite(low) and np.isfinite(high)):
+            continue
+        if not low <= VOLUME_LAW_SLOPE <= high:
+            out.append(f"D_v = {2**v} excludes -1/2 (t = {abs(numbers[f'{prefix}_t_half_{v}']):.1f} "
+                       f"with {numbers[f'{prefix}_dof_{v}']} dof, p = {numbers[f'{prefix}_p_half_{v}']:.2g})")
+    return "; ".join(out) if out else "every interval contains -1/2"
+
+
 def results_rows(numbers: dict) -> list[dict]:
     """The chapter's rows of the book's results table, from :func:`quoted`."""
     sizes = numbers["visible_sizes"]
     dims = ", ".join(str(2**v) for v in sizes)
     book = dict(result="Proposition 1", figure="(book)")
-    return [
+    tail = [v for v in sizes if numbers[f"tail_slope_dof_{v}"] > 0]
+    rows = [
         dict(book, quantity="sampled states above the bound sqrt(2(ln D_v - S(rho_v)))",
              paper="not simulated", ours=f"{numbers['violations']} of {numbers['states']}"),
         dict(book, quantity=f"largest ratio of exact max objective to the bound, D_v = {dims}",
              paper="not simulated", ours=", ".join(_ratio_text(numbers[f"max_ratio_{v}"]) for v in sizes)),
         dict(book, quantity="slope of log2 mean max objective per hidden qubit (n_h >= n_v, weighted by "
-             f"the SE of the means), Haar states, D_v = {dims}", paper="-1/2 (volume law)",
-             ours="; ".join(f"D_v = {2**v}: {numbers[f'slope_text_{v}']}" for v in sizes)),
+             f"the SE of the means), Haar states, D_v = {dims}", paper="-1/2 (from O(sqrt(D_v/D_h)))",
+             ours="; ".join(f"D_v = {2**v}: {numbers[f'slope_text_{v}']}" for v in sizes)
+             + f"; {_half_text(numbers, 'slope', sizes)}"),
+    ]
+    if tail:
+        rows.append(dict(book, quantity=f"same, from n_h >= n_v + {numbers['tail_skip']} (D_h >= "
+                         f"{2**numbers['tail_skip']} D_v), Haar states, D_v = {', '.join(str(2**v) for v in tail)}",
+                         paper="-1/2 (from O(sqrt(D_v/D_h)))",
+                         ours="; ".join(f"D_v = {2**v}: {numbers[f'tail_slope_text_{v}']}" for v in tail)
+                         + f"; {_half_text(numbers, 'tail_slope', tail)}"))
+    rows += [
         dict(book, quantity="slope of log2 mean max objective per hidden qubit (n_h >= n_v, weighted by "
              f"the SE of the means), brickwork of depth 2n, D_v = {dims}", paper="not simulated",
              ours="; ".join(f"D_v = {2**v}: {numbers[f'linear_slope_text_{v}']}" for v in sizes)),
         dict(book, quantity=f"mean max objective at D_v = {2**numbers['nv']}, n_h = {numbers['nh_max']}: "
-             f"brickwork depth {numbers['depth_min']} (area law) vs Haar (volume law)",
+             f"brickwork depth {numbers['depth_min']} (area law) vs Haar (volume law), ± SE",
              paper="O(1) vs O(sqrt(D_v/D_h))",
-             ours=f"{numbers['brick_min']:.3f} vs {numbers['haar_last']:.4f}"),
+             ours=f"{numbers['brick_min']:.3f} ± {numbers['brick_min_se']:.3f} vs "
+                  f"{numbers['haar_last']:.4f} ± {numbers['haar_last_se']:.4f}"),
     ]
+    return rows
