@@ -13,7 +13,8 @@ class TestFitLine:
         x = np.arange(1.0, 5.0)
         fit = an.fit_line(x, 2.0 * x + 1.0, np.full(4, 0.1))
         assert_allclose([fit.slope, fit.intercept], [2.0, 1.0], atol=1e-12)
-        assert fit.chi2 == pytest.approx(0.0, abs=1e-20) and fit.slope_se == pytest.approx(0.0, abs=1e-9)
+        assert fit.chi2 == pytest.approx(0.0, abs=1e-20)
+        assert fit.slope_se == pytest.approx(0.1 / np.sqrt(5.0))  # the errors' own: 0.1 / sqrt(Sxx)
         assert fit.p_value == pytest.approx(1.0)
         assert fit.dof == 2 and fit.weighted and not fit.rejected()
 
@@ -31,7 +32,7 @@ class TestFitLine:
         assert_allclose([fit.slope, fit.intercept], coef, rtol=1e-12)
         assert fit.chi2 == pytest.approx(chi2, rel=1e-10)
         assert fit.p_value == pytest.approx(stats.chi2.sf(chi2, 4), rel=1e-10)
-        inflate = chi2 / 4
+        inflate = max(1.0, chi2 / 4)
         assert fit.slope_se == pytest.approx(np.sqrt(cov[0, 0] * inflate), rel=1e-10)
         t = stats.t.ppf(0.975, 4)
         assert_allclose([fit.slope_low, fit.slope_high],
@@ -56,15 +57,15 @@ class TestFitLine:
         assert [an.chi2_text(v) for v in (0.534, 14.23, 231.4, float("nan"))] == ["0.53", "14.2", "231", "n/a"]
 
     def test_coverage_of_the_interval(self):
-        # 95 % intervals of a correct model cover the true slope 95 % of the time (t with two
-        # dof, the scale of the errors taken from chi^2); four points as in the book.
+        # 95 % intervals of a correct model cover the true slope at least 95 % of the time (t with
+        # two dof, never narrower than the errors imply); four points as in the book.
         rng = np.random.default_rng(3)
         x, se = np.arange(1.0, 5.0), np.array([0.02, 0.03, 0.05, 0.08])
         cover = np.mean([
             (lambda f: f.slope_low <= -0.5 <= f.slope_high)(an.fit_line(x, -0.5 * x + rng.normal(0, se), se))
             for _ in range(2000)
         ])
-        assert 0.935 <= cover <= 0.965
+        assert cover >= 0.95
 
     def test_two_points_have_no_interval(self):
         fit = an.fit_line([0.0, 1.0], [1.0, 3.0])

@@ -13,12 +13,12 @@ One module, so that a slope means the same thing on every page:
 * :func:`z_scores`: distances from exact values in standard errors.
 
 Conventions. A slope is "per unit of ``x``" (per hidden qubit in the book), in the log base
-named by the fit. When the line is fitted with per-point standard errors, they fix the relative
-weights of the points and :math:`\chi^2/\mathrm{dof}` fixes the overall scale: the slope's
-standard error is the one the errors imply times :math:`\sqrt{\chi^2/\mathrm{dof}}`, and its
-interval uses the t quantile with ``dof = n - 2`` degrees of freedom (exact coverage when the
-points scatter about a line with errors proportional to the given ones; ``scipy``'s
-``curve_fit(absolute_sigma=False)``). The p-value of :math:`\chi^2` asks whether the given
+named by the fit. When the line is fitted with per-point standard errors, the slope's standard
+error is the one those errors imply, enlarged by :math:`\sqrt{\chi^2/\mathrm{dof}}` when the
+points scatter more than their errors allow (never made smaller when they scatter less: an
+interval is never narrower than the measurement errors imply), and its interval uses the t
+quantile with ``dof = n - 2`` degrees of freedom, so it covers the true slope at least 95 % of
+the time. The p-value of :math:`\chi^2` asks whether the given
 errors, as they are, explain the scatter about the line. A line whose p-value is below
 ``alpha`` (0.01 by default) is *rejected*: the data are not a straight line within their
 errors, and the slope summarises a curve; pages quote the per-step differences then.
@@ -86,8 +86,8 @@ def chi2_text(value: float) -> str:
 class LineFit:
     r"""A fitted line :math:`y = a x + b` with its interval and quality.
 
-    ``slope_se`` is the standard error quoted (for a weighted fit, scaled by
-    :math:`\sqrt{\chi^2/\mathrm{dof}}`); ``slope_low``, ``slope_high`` the ``level`` interval
+    ``slope_se`` is the standard error quoted (for a weighted fit, enlarged by
+    :math:`\sqrt{\chi^2/\mathrm{dof}}` when that exceeds 1); ``slope_low``, ``slope_high`` the ``level`` interval
     from Student's t with ``dof`` degrees of freedom. ``chi2``, ``chi2_dof``, ``p_value``: the
     goodness of fit of a weighted fit (NaN for an unweighted one, which has no errors to
     compare its residuals with). ``log`` names the log of the fitted quantity (``"log2"``,
@@ -163,7 +163,7 @@ def fit_line(x, y, y_se=None, *, level: float = LEVEL, log: str = "") -> LineFit
 
     With weights :math:`w_i = 1/\sigma_i^2`, :math:`\Delta = S S_{xx} - S_x^2` (sums over
     points of :math:`w, wx, wx^2`), the slope's variance is :math:`S/\Delta` times
-    :math:`\chi^2/\mathrm{dof}`, and
+    :math:`\max(1, \chi^2/\mathrm{dof})`, and
     :math:`\chi^2 = \sum_i w_i (y_i - a x_i - b)^2` has :math:`n - 2` degrees of freedom under
     the line; its upper tail is the p-value. Without errors it is ordinary least squares with
     the residual variance (``chi2`` NaN). Two points give the line through them with no
@@ -208,7 +208,7 @@ def fit_line(x, y, y_se=None, *, level: float = LEVEL, log: str = "") -> LineFit
         return LineFit(slope, intercept, nan, nan, nan, nan, n, 0, nan, nan, nan, weighted, level, log)
     chi2 = float((w * resid**2).sum())
     if weighted:
-        scale = chi2 / dof
+        scale = max(1.0, chi2 / dof)
         chi2_dof, p_value = chi2 / dof, float(_st.chi2.sf(chi2, dof))
     else:
         scale = chi2 / dof  # residual variance
