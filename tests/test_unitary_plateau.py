@@ -388,7 +388,9 @@ class TestStatistics:
         # over the sizes where the part does not vanish it has a line again
         assert len(ex.split_fits(pd.concat(rows), [1, 2, 3])) == 3
         table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
-        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"].startswith("-0.300 [-0.300, -0.300]; χ²/dof = ")
+        fit = fits[(fits.model == "a") & (fits.part == "inf_q1")]["fit"].iloc[0]
+        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == \
+            f"-0.300 [{fit.slope_low:.3f}, {fit.slope_high:.3f}]; χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
         assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "exactly 0 at some sizes"
 
     def test_entropy_stats_and_pages_value(self, quick):
@@ -475,13 +477,20 @@ class TestQuoted:
         # the t interval: half-width t_{0.975, n-2} * se, se = sqrt(chi2/dof / S_xx) of the log2 points
         w = (mean * np.log(2) / se) ** 2
         sxx = np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2)
-        half = stats.t.ppf(0.975, len(x) - 2) * np.sqrt(chi2_dof / sxx)
+        # the points' errors set the scale unless the scatter exceeds them (chi^2/dof > 1)
+        half = stats.t.ppf(0.975, len(x) - 2) * np.sqrt(max(1.0, chi2_dof) / sxx)
         assert_allclose(numbers[f"{key}_high_log2"] - numbers[f"{key}_low_log2"], 2 * half, rtol=1e-9)
-        t = (slope - ex.PAPER_SLOPE) / np.sqrt(chi2_dof / sxx)
+        t = (slope - ex.PAPER_SLOPE) / np.sqrt(max(1.0, chi2_dof) / sxx)
         assert_allclose(numbers[f"{key}_t_paper"], t, rtol=1e-9)
         assert_allclose(numbers[f"{key}_p_paper"], 2 * stats.t.sf(abs(t), len(x) - 2), rtol=1e-9)
-        assert_allclose(numbers[f"{key}_step_1_2"], np.log2(mean[1] / mean[0]), rtol=1e-12)
-        assert numbers[f"{key}_step_1_2_low"] < numbers[f"{key}_step_1_2"] < numbers[f"{key}_step_1_2_high"]
+        assert_allclose(numbers[f"{key}_step_first"], np.log2(mean[1] / mean[0]), rtol=1e-12)
+        assert numbers[f"{key}_step_first_low"] < numbers[f"{key}_step_first"] < numbers[f"{key}_step_first_high"]
+        assert_allclose(numbers[f"{key}_step_last"], np.log2(mean[-1] / mean[-2]), rtol=1e-12)
+        assert numbers[f"{key}_step_last_text"] == "{:.3f} [{:.3f}, {:.3f}]".format(
+            *(numbers[f"{key}_step_last{e}"] for e in ("", "_low", "_high")))
+        # beyond the paper: the last step over every size
+        top = df[(df.model == "unitary-random-order") & (df.objective == "root-fidelity")].groupby("n_hidden")["inf_norm"].mean()
+        assert_allclose(numbers[f"beyond_{key}_step_last"], np.log2(top.iloc[-1] / top.iloc[-2]), rtol=1e-12)
         assert_allclose(numbers[f"{key}_paper_gap"], np.abs(np.diff(np.log2(mean)) - ex.PAPER_SLOPE).max())
         assert_allclose(numbers["random_root-fidelity_first_log2"], np.log2(mean[0]), rtol=1e-12)
         assert numbers[f"{key}_fit"].startswith(f"{slope:.3f} [")
@@ -556,7 +565,8 @@ class TestTables:
 
         fit = fit_line([1, 2, 3, 4], [0.0, -0.5, -0.9, -1.6], [0.01] * 4)
         assert ex.fit_brief(fit) == f"{fit.interval_text(3)}, χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
-        assert ex.chi2_text(112.38) == "112" and ex.chi2_text(2.664) == "2.7" and ex.chi2_text(0.148) == "0.15"
+        assert ex.chi2_text(112.38) == "112" and ex.chi2_text(2.664) == "2.7" and ex.chi2_text(0.148) == "0.15" and ex.chi2_text(3.03) == "3.0"
+        assert ex.chi2_text(9.96) == "10" and ex.chi2_text(1.0) == "1.0"
 
     def test_paper_residual(self):
         """A slope error s/sqrt(S_xx) over n_h = 1..4 (S_xx = 5) means residuals of s."""

@@ -635,8 +635,9 @@ def haar_rms(d_visible: int, d_hidden) -> np.ndarray:
 
 
 def chi2_text(chi2_dof: float) -> str:
-    """:math:`\\chi^2/\\mathrm{dof}` for prose: two significant digits below 10, whole above."""
-    return f"{chi2_dof:.0f}" if chi2_dof >= 10 else f"{chi2_dof:.2g}"
+    """:math:`\\chi^2/\\mathrm{dof}` for prose: two significant digits below 10 (``"3.0"``,
+    ``"0.15"``), a whole number above (``"112"``)."""
+    return f"{chi2_dof:.0f}" if chi2_dof >= 9.95 else f"{chi2_dof:#.2g}"
 
 
 def fit_brief(fit: an.LineFit, digits: int = 3) -> str:
@@ -659,11 +660,15 @@ def _fit_numbers(key: str, fit: an.LineFit, full: bool = False) -> dict:
 
 
 def _step_numbers(key: str, steps: pd.DataFrame) -> dict:
+    """The first and the last of a group's steps (``<key>_step_first``, ``_step_last``, each
+    with ``_low``, ``_high`` and ``_text``), named by position so that the text reads the same
+    at every scale."""
+    steps = steps.sort_values("x_from")
     out = {}
-    for row in steps.itertuples():
-        name = f"{key}_step_{row.x_from:g}_{row.x_to:g}"
-        out.update({name: row.step, f"{name}_low": row.low, f"{name}_high": row.high,
-                    f"{name}_text": f"{row.step:.3f} [{row.low:.3f}, {row.high:.3f}]"})
+    for where, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
+        name = f"{key}_step_{where}"
+        out.update({name: row["step"], f"{name}_low": row["low"], f"{name}_high": row["high"],
+                    f"{name}_text": f"{row['step']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"})
     return out
 
 
@@ -740,10 +745,11 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     seeded by ``params["seed"]``."""
     params = _params(params)
     r = readings(params, df, td) if tables is None else tables
-    paper, beyond = list(params["n_hidden"]), list(params["n_hidden_beyond"])
+    paper, beyond = sorted(params["n_hidden"]), sorted(params["n_hidden_beyond"])
     first, last, top = min(paper), max(paper), max(beyond)
     out: dict = {"scale": params["scale"], "instances": params["instances"], "first_nh": first,
-                 "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top}
+                 "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top,
+                 "second_nh": paper[1], "prev_nh": paper[-2], "beyond_prev_nh": beyond[-2]}
     # Figs. 3(b) and 5(a): lines, their quality, their distance from the paper's slope, steps
     for stat in ("mean", "var"):
         for row in r[f"{stat}_fits"].itertuples():
@@ -825,8 +831,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     for name in ("mean", "rms"):
         for row in r[f"beyond_{name}_fits"].itertuples():
             out.update(_fit_numbers(f"beyond_{name}_{_tag(row.model, row.objective)}", row.fit))
-        steps = r[f"beyond_{name}_steps"]
-        for (model, objective), s in steps[steps["x_to"] == top].groupby(["model", "objective"]):
+        for (model, objective), s in r[f"beyond_{name}_steps"].groupby(["model", "objective"]):
             out.update(_step_numbers(f"beyond_{name}_{_tag(model, objective)}", s))
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
 

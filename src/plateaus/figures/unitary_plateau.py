@@ -175,7 +175,7 @@ def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
     ax.set_ylabel(rf"$\log_2$ {stat}")
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_xticks(sorted(sub["n_hidden"].unique()))
-    ax.legend(fontsize="x-small", loc="lower left")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.3))
 
 
 def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
@@ -189,7 +189,7 @@ def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
     Error bars: two standard errors of :math:`\log_2` of the statistic (delta method; for the
     variance from its ``var_se``). ``sizes``: the hidden sizes drawn (all when None).
     """
-    fig, axes = new_figure(ncols=len(objectives), width=4.6, height=3.8)
+    fig, axes = new_figure(ncols=len(objectives), width=4.6, height=4.8)
     for ax, objective in zip(np.atleast_1d(axes), objectives):
         _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes)
         ax.set_title(OBJECTIVE_LABELS[objective])
@@ -201,7 +201,7 @@ def observable_panels(stats: pd.DataFrame, mean_fits: pd.DataFrame, var_fits: pd
                       bound_slope: float = -0.5, sizes=None):
     r"""The theorem's objective :math:`\mathrm{Tr}(O\rho_v)`: the mean (left) and the variance
     (right) of :math:`\|\nabla F\|_\infty` as in :func:`norm_panels`."""
-    fig, axes = new_figure(ncols=2, width=4.6, height=3.8)
+    fig, axes = new_figure(ncols=2, width=4.6, height=4.8)
     _norm_panel(axes[0], stats, mean_fits, "observable", "mean", bound_slope, sizes)
     _norm_panel(axes[1], stats, var_fits, "observable", "var", 2 * bound_slope, sizes)
     axes[0].set_title("mean")
