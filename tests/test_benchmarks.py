@@ -163,6 +163,84 @@ class TestReaders:
         assert q["verdict-T2-7"] == "missed: 100× measured against 400×, a factor 4.0 short"
         assert q["verdict-T3-7"] == "not measured at this scale"
 
+    def test_a_peer_is_quoted_in_its_faster_form(self):
+        rows = []
+        # lightning: native faster at n = 7, PauliRot faster at n = 10; the project 1e-4 s
+        for n, native, paulirot in ((7, 0.02, 0.03), (10, 0.05, 0.04)):
+            rows += [dict(task="T2", implementation="project", role="project", n=n, n_terms=1,
+                          seconds=1e-4, cpu_seconds=1e-4),
+                     dict(task="T2", implementation="lightning-adjoint", role="peer", n=n,
+                          n_terms=1, seconds=native, cpu_seconds=native),
+                     dict(task="T2", implementation="lightning-adjoint-paulirot", role="peer-variant",
+                          n=n, n_terms=1, seconds=paulirot, cpu_seconds=paulirot)]
+        df = reader.with_ratios(_timings(rows))
+        assert reader.fastest(df, "T2", 7, "lightning-adjoint")["implementation"] == "lightning-adjoint"
+        assert reader.fastest(df, "T2", 10, "lightning-adjoint")["implementation"] == "lightning-adjoint-paulirot"
+        assert reader.form_of(df, "T2", 10, "lightning-adjoint") == "PauliRot"
+        assert reader.form_of(df, "T2", 7, "project") == ""
+        assert reader.fastest(df, "T3", 7, "lightning-adjoint") is None
+        assert reader.speedup(df, "T2", 7, "lightning-adjoint") == "200×"
+        assert reader.speedup(df, "T2", 10, "lightning-adjoint") == "400×"  # 0.04 / 1e-4, not 0.05
+        t = reader.targets(_timings(rows)).set_index(["task", "n"])
+        assert t.loc[("T2", 7), "form"] == "native gates" and t.loc[("T2", 10), "form"] == "PauliRot"
+        np.testing.assert_allclose(t.loc[("T2", 10), "measured"], 400.0)
+        assert t.loc[("T2", 10), "status"] == "met" and t.loc[("T2", 7), "status"] == "missed"
+        assert reader.targets_table(_timings(rows)).loc[("T2", 10), "against"] == "lightning-adjoint (PauliRot)"
+        q = reader.quoted(PARAMS, reader.Results(_timings(rows), {}, {}), reader.figure_wall_times("paper", []))
+        assert (q["t2-lightning-form-7"], q["t2-lightning-form-10"]) == ("native gates", "PauliRot")
+        assert q["t2-lightning-10"] == "40 ms" and q["t2-x-lightning-adjoint-10"] == "400×"
+        assert q["t2-form-lightning-7"] == "1.50×" and q["t2-form-lightning-10"] == "0.80×"
+
+    def test_t1_and_finite_difference_overheads(self):
+        rows = [dict(task="T1", implementation=k, role=r, n=n, n_terms=0, seconds=1.0, cpu_seconds=t)
+                for n, k, r, t in ((6, "project", "project", 1e-6), (6, "project-single", "project-variant", 8e-6),
+                                   (6, "quimb", "peer", 4e-5), (8, "project", "project", 4e-6))]
+        rows += [dict(task=task, implementation=k, role=r, n=n, n_terms=kk, seconds=1.0, cpu_seconds=t)
+                 for task, k, r, n, kk, t in (("T2", "project", "project", 4, 66, 1e-5),
+                                              ("T2", "finite-differences", "paper", 4, 66, 6.6e-3),
+                                              ("T2-forward", "project", "project", 4, 66, 1e-5),
+                                              ("T2", "project", "project", 5, 105, 2e-5),
+                                              ("T2", "finite-differences", "paper", 5, 105, 4.2e-3),
+                                              ("T2-forward", "project", "project", 5, 105, 1e-5))]
+        q = reader.quoted(PARAMS, reader.Results(_timings(rows), {}, {}), reader.figure_wall_times("paper", []))
+        assert (q["t1-n-min"], q["t1-x-project-single-min"], q["t1-quimb-over-single-min"]) == ("6", "8.0×", "5.0×")
+        # 6.6e-3 / (2 * 66 * 1e-5) = 5.0; 4.2e-3 / (2 * 105 * 1e-5) = 2.0
+        assert (q["t2-fd-n-min"], q["t2-fd-over-forwards-min"]) == ("4", "5.0")
+        assert (q["t2-fd-n-max"], q["t2-fd-over-forwards-max"]) == ("5", "2.0")
+
+    def test_model_exponents(self):
+        from scipy import stats
+
+        ns = np.arange(4, 11)
+        ks = 3 * ns + 9 * ns * (ns - 1) // 2
+        x = np.log(ks * 2.0**ns)
+        # independent: ordinary least squares of log(K^2 2^n) on log(K 2^n)
+        ref = stats.linregress(x, np.log(ks.astype(float) ** 2 * 2.0**ns)).slope
+        name, value = reader.model_exponent("T2", "finite-differences", ns, ks)
+        assert name == "K^2 2^n" and 1.2 < value < 1.4
+        np.testing.assert_allclose(value, ref, rtol=1e-12)
+        np.testing.assert_allclose(reader.model_exponent("T2", "project", ns, ks)[1], 1.0, rtol=1e-12)
+        np.testing.assert_allclose(reader.model_exponent("T1", "qutip", ns, ks)[1], 3.0, rtol=1e-12)
+        assert reader.model_exponent("T2", "lightning-adjoint", ns, ks)[0] == ""
+        assert np.isnan(reader.model_exponent("T2", "project", [4], [66])[1])
+        rows = [dict(task="T2", implementation="finite-differences", role="paper", n=int(n), n_terms=int(k),
+                     seconds=1.0, cpu_seconds=1e-9 * (k * 2.0**n) * (1 + 0.05 * (n % 2))) for n, k in zip(ns, ks)]
+        fits = reader.cost_fits(_timings(rows))
+        row = fits.iloc[0]
+        assert row["model"] == "K^2 2^n"
+        np.testing.assert_allclose(row["model_exponent"], ref, rtol=1e-12)
+        np.testing.assert_allclose(row["model_exponent_upper"], stats.linregress(
+            x[3:], np.log(ks[3:].astype(float) ** 2 * 2.0 ** ns[3:])).slope, rtol=1e-12)
+        assert reader.model_position(row["fit"], row["model_exponent"]) == "above the fit's interval"
+        assert reader.model_position(row["fit"], row["fit"].slope) == "inside the fit's interval"
+        assert reader.model_position(row["fit"], 0.0) == "below the fit's interval"
+        q = reader.quoted(PARAMS, reader.Results(_timings(rows), {}, {}), reader.figure_wall_times("paper", []))
+        assert q["model-exponent-T2-finite-differences"] == f"{ref:.2f}"
+        assert q["model-exponent-position-T2-finite-differences"] == "above the fit's interval"
+        table = reader.fits_table(fits)
+        assert table.iloc[0]["cost model: its exponent, all (larger) sizes"] == (
+            f"K^2 2^n: {row['model_exponent']:.2f} ({row['model_exponent_upper']:.2f})")
+
     def test_cost_fit_recovers_the_exponent(self):
         rows = []
         for n in (4, 5, 6, 7, 8):
@@ -290,7 +368,9 @@ class TestShownRun:
         assert reader.scale_note(results, "quick", scale).startswith("There is no benchmark run at scale `quick`")
         self._save(tmp_path, "quick")
         scale, results = reader.load_shown("quick", root=tmp_path)
-        assert scale == "quick" and reader.scale_note(results, "quick", scale) == ""
+        assert scale == "quick"
+        assert reader.scale_note(results, "quick", scale) == ("This page shows the `quick`-scale run, "
+                                                              "`data/benchmarks/quick/`.")
         assert "python -m benchmarks --scale quick" in reader.scale_note(None, "quick", "paper")
 
     def test_a_fallback_figure_is_not_saved(self, tmp_path, monkeypatch):

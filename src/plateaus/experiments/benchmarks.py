@@ -70,6 +70,29 @@ TARGETS = (
 #: The whole book from scratch (every table recomputed) within 10 minutes on 2 cores.
 BOOK_TARGET_SECONDS = 600.0
 
+#: Peers timed in two forms (implementation key -> the form's name). The page and the targets
+#: quote such a peer, at each size, in whichever form was faster there (:func:`fastest`): which
+#: one that is changes with ``n``, and the fair comparison is with a peer's best.
+FORMS = {
+    "lightning-adjoint": {"lightning-adjoint": "native gates", "lightning-adjoint-paulirot": "PauliRot"},
+    "default-qubit-backprop": {"default-qubit-backprop": "PauliRot",
+                               "default-qubit-backprop-native": "native gates"},
+}
+
+#: Cost models that fitted exponents are compared with: ``(task, implementation) -> (name,
+#: operations per instance as a function of n and K)``. Against :func:`cost_variable` their
+#: log-log slope over the measured sizes is what a cost of that form alone would give.
+COST_MODELS = {
+    ("T1", "project"): ("2^n", lambda n, k: 2.0**n),
+    ("T1", "numpy-naive"): ("D^2", lambda n, k: 4.0**n),
+    ("T1", "qutip"): ("D^3", lambda n, k: 8.0**n),
+    ("T2", "project"): ("K 2^n", lambda n, k: k * 2.0**n),
+    ("T2", "finite-differences"): ("K^2 2^n", lambda n, k: k**2 * 2.0**n),
+    ("T2-forward", "project"): ("K 2^n", lambda n, k: k * 2.0**n),
+    ("T3", "project"): ("D^3", lambda n, k: 8.0**n),
+    ("T3", "finite-differences"): ("(K+1) D^3", lambda n, k: (k + 1) * 8.0**n),
+}
+
 
 @dataclass(frozen=True)
 class Results:
@@ -166,24 +189,30 @@ def table(timings: pd.DataFrame, task: str, sizes=None) -> pd.DataFrame:
 def targets(timings: pd.DataFrame) -> pd.DataFrame:
     """One row per target: the measured speed-up (CPU and wall) and whether it is met.
 
-    ``measured`` is NaN, and ``met`` False, when the size or the implementation was not
-    measured (e.g. at scale quick, or a peer that is not installed); ``status`` says which.
+    A peer timed in two forms (:data:`FORMS`) is taken in its faster form at the target's size
+    (``form`` names it). ``measured`` is NaN, and ``met`` False, when the size or the
+    implementation was not measured (e.g. at scale quick, or a peer that is not installed);
+    ``status`` says which.
     """
     df = with_ratios(timings)
     rows = []
     for t in TARGETS:
-        hit = df[(df.task == t.task) & (df.n == t.n) & (df.implementation == t.versus)]
+        best = fastest(df, t.task, t.n, t.versus)
         measured = wall = math.nan
+        form = ""
         status = "not measured at this scale"
-        if len(hit):
-            r = hit.iloc[0]
-            if r["status"] == "ok":
-                measured, wall = float(r["ratio"]), float(r["wall_ratio"])
-                status = "met" if measured >= t.factor else "missed"
-            else:
-                status = str(r["status"])
-        rows.append(dict(task=t.task, n=t.n, versus=t.versus, target=t.factor, measured=measured,
-                         measured_wall=wall, met=bool(measured >= t.factor), status=status))
+        if best is not None:
+            measured, wall = float(best["ratio"]), float(best["wall_ratio"])
+            form = FORMS.get(t.versus, {}).get(best["implementation"], "")
+            status = "met" if measured >= t.factor else "missed"
+        else:
+            keys = list(FORMS.get(t.versus, {t.versus: ""}))
+            hit = df[(df.task == t.task) & (df.n == t.n) & df.implementation.isin(keys)]
+            if len(hit):
+                status = str(hit.iloc[0]["status"])
+        rows.append(dict(task=t.task, n=t.n, versus=t.versus, form=form, target=t.factor,
+                         measured=measured, measured_wall=wall, met=bool(measured >= t.factor),
+                         status=status))
     return pd.DataFrame(rows)
 
 
@@ -193,11 +222,37 @@ def cost_variable(task: str, n, n_terms) -> np.ndarray:
     return 2.0**n if task == "T1" else np.asarray(n_terms, dtype=float) * 2.0**n
 
 
+def model_exponent(task: str, implementation: str, n, n_terms) -> tuple[str, float]:
+    """The exponent a cost of the form in :data:`COST_MODELS` alone would give over the sizes
+    ``n`` (with their ``n_terms``): the least-squares slope of the log of the model against the
+    log of :func:`cost_variable` (an exact curve, fitted unweighted; no interval). ``("", nan)``
+    when the implementation has no model or there are fewer than two sizes."""
+    model = COST_MODELS.get((task, implementation))
+    n = np.asarray(n, dtype=float)
+    if model is None or np.unique(n).size < 2:
+        return "", math.nan
+    name, cost = model
+    k = np.asarray(n_terms, dtype=float)
+    fit = analysis.fit_line(np.log(cost_variable(task, n, k)), np.log(cost(n, k)))
+    return name, fit.slope
+
+
+def model_position(fit: analysis.LineFit, value: float) -> str:
+    """Where ``value`` lies against the 95 % interval of ``fit``: ``"above the fit's interval"``,
+    ``"inside the fit's interval"``, ``"below the fit's interval"``, or ``"(no interval)"``."""
+    if not np.isfinite(value) or fit.dof < 1:
+        return "(no interval)"
+    if value > fit.slope_high:
+        return "above the fit's interval"
+    return "below the fit's interval" if value < fit.slope_low else "inside the fit's interval"
+
+
 #: The columns of :func:`cost_fits`.
 FIT_COLUMNS = ("task", "implementation", "label", "exponent", "exponent_se", "exponent_low",
                "exponent_high", "dof", "intercept", "exponent_upper", "exponent_upper_se",
                "exponent_upper_low", "exponent_upper_high", "dof_upper", "n_upper", "points",
-               "n_min", "n_max", "fit", "fit_upper")
+               "n_min", "n_max", "model", "model_exponent", "model_exponent_upper", "fit",
+               "fit_upper")
 
 
 def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
@@ -211,8 +266,11 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
     with ``dof`` = sizes - 2 (none from two sizes). An exponent of 1 is a cost proportional to
     :math:`x`. ``exponent_upper`` (with its interval and ``dof_upper``) is the same fit over the
     larger half of the sizes alone, from ``n_upper`` on (the two largest if there are fewer
-    than four), where fixed per-call costs matter least. ``fit``, ``fit_upper``: the
-    :class:`~plateaus.analysis.LineFit` objects. Columns: :data:`FIT_COLUMNS`.
+    than four), where fixed per-call costs matter least. ``model``, ``model_exponent``,
+    ``model_exponent_upper``: the cost model of :data:`COST_MODELS` and the exponent it alone
+    would give over the same sizes (:func:`model_exponent`; empty and NaN without a model).
+    ``fit``, ``fit_upper``: the :class:`~plateaus.analysis.LineFit` objects. Columns:
+    :data:`FIT_COLUMNS`.
     """
     rows = []
     times = pd.to_numeric(timings[measure], errors="coerce").astype(float)
@@ -226,13 +284,17 @@ def cost_fits(timings: pd.DataFrame, measure: str = MEASURE) -> pd.DataFrame:
         fit = analysis.fit_line(np.log(x), np.log(t), log="ln")
         upper = len(t) // 2 if len(t) >= 4 else len(t) - 2
         top = analysis.fit_line(np.log(x[upper:]), np.log(t[upper:]), log="ln")
+        model, model_all = model_exponent(task, key, g["n"], g["n_terms"])
+        _, model_top = model_exponent(task, key, g["n"].iloc[upper:], g["n_terms"].iloc[upper:])
         rows.append(dict(task=task, implementation=key, label=g["label"].iloc[0],
                          exponent=fit.slope, exponent_se=fit.slope_se, exponent_low=fit.slope_low,
                          exponent_high=fit.slope_high, dof=fit.dof, intercept=fit.intercept,
                          exponent_upper=top.slope, exponent_upper_se=top.slope_se,
                          exponent_upper_low=top.slope_low, exponent_upper_high=top.slope_high,
                          dof_upper=top.dof, n_upper=int(g["n"].iloc[upper]), points=fit.n_points,
-                         n_min=int(g["n"].min()), n_max=int(g["n"].max()), fit=fit, fit_upper=top))
+                         n_min=int(g["n"].min()), n_max=int(g["n"].max()), model=model,
+                         model_exponent=model_all, model_exponent_upper=model_top, fit=fit,
+                         fit_upper=top))
     return pd.DataFrame(rows, columns=list(FIT_COLUMNS))
 
 
@@ -289,6 +351,19 @@ def _row(df: pd.DataFrame, task: str, n: int, key: str):
     return None if hit.empty else hit.iloc[0]
 
 
+def fastest(df: pd.DataFrame, task: str, n: int, key: str):
+    """The measured row of ``key`` at ``task`` and ``n``; for a peer of :data:`FORMS`, the row of
+    its faster form there (by :data:`MEASURE`). None if nothing was measured."""
+    rows = [r for k in FORMS.get(key, {key: ""}) if (r := _row(df, task, n, k)) is not None]
+    return min(rows, key=lambda r: float(r[MEASURE])) if rows else None
+
+
+def form_of(df: pd.DataFrame, task: str, n: int, key: str) -> str:
+    """The name of the form :func:`fastest` picks for ``key`` ("" for a peer with one form)."""
+    r = fastest(df, task, n, key)
+    return NOT_MEASURED if r is None else FORMS.get(key, {}).get(r["implementation"], "")
+
+
 def _times(x: float) -> str:
     return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×"
 
@@ -309,14 +384,15 @@ def exponent_text(fit: analysis.LineFit) -> str:
 
 
 def speedup(df: pd.DataFrame, task: str, n: int, key: str) -> str:
-    """``"112×"``: how many times ``key`` takes the project's time (CPU), or "not measured"."""
-    r = _row(df, task, n, key)
+    """``"112×"``: how many times ``key`` (in its faster form, :func:`fastest`) takes the
+    project's time (CPU), or "not measured"."""
+    r = fastest(df, task, n, key)
     return NOT_MEASURED if r is None or not np.isfinite(r["ratio"]) else _times(float(r["ratio"]))
 
 
 def per_instance(df: pd.DataFrame, task: str, n: int, key: str = "project") -> str:
-    """``"0.31 ms"``: CPU time per instance, or "not measured"."""
-    r = _row(df, task, n, key)
+    """``"0.31 ms"``: CPU time per instance (of the faster form, :func:`fastest`), or "not measured"."""
+    r = fastest(df, task, n, key)
     return NOT_MEASURED if r is None else _seconds(float(r[MEASURE]))
 
 
@@ -363,11 +439,19 @@ def quoted(params: dict, results: Results | None, walls: pd.DataFrame,
     for key in ("qutip", "qutip-gaussian", "quimb", "numpy-naive", "project-single"):
         q[f"t1-x-{key}"] = speedup(df, "T1", n1, key)
     q["t1-qutip"] = per_instance(df, "T1", n1, "qutip")
+    n0 = int(t1["n"].min()) if len(t1) else 6
+    q["t1-n-min"] = str(n0)
+    q["t1-x-project-single-min"] = speedup(df, "T1", n0, "project-single")
+    single, quimb = _row(df, "T1", n0, "project-single"), _row(df, "T1", n0, "quimb")
+    q["t1-quimb-over-single-min"] = (NOT_MEASURED if single is None or quimb is None
+                                     else _times(float(quimb[MEASURE]) / float(single[MEASURE])))
 
     for n in (7, 10):
         q[f"t2-project-{n}"] = per_instance(df, "T2", n)
         q[f"t2-forward-{n}"] = per_instance(df, "T2-forward", n)
         q[f"t2-lightning-{n}"] = per_instance(df, "T2", n, "lightning-adjoint")
+        q[f"t2-lightning-form-{n}"] = form_of(df, "T2", n, "lightning-adjoint")
+        q[f"t2-default-qubit-form-{n}"] = form_of(df, "T2", n, "default-qubit-backprop")
         q[f"t2-lightning-forward-{n}"] = per_instance(df, "T2-forward", n, "lightning")
         q[f"t2-lightning-device-{n}"] = per_instance(df, "T2", n, "lightning-device")
         q[f"t2-x-lightning-device-{n}"] = speedup(df, "T2", n, "lightning-device")
@@ -379,7 +463,7 @@ def quoted(params: dict, results: Results | None, walls: pd.DataFrame,
                     "finite-differences", "project-single"):
             q[f"t2-x-{key}-{n}"] = speedup(df, "T2", n, key)
         for key in ("project", "lightning-adjoint"):
-            grad = _row(df, "T2", n, key)
+            grad = fastest(df, "T2", n, key)
             fwd = _row(df, "T2-forward", n, "project" if key == "project" else "lightning")
             q[f"t2-grad-over-forward-{key}-{n}"] = (
                 NOT_MEASURED if grad is None or fwd is None
@@ -389,11 +473,21 @@ def quoted(params: dict, results: Results | None, walls: pd.DataFrame,
                                   "default-qubit")):
             a, b = _row(df, "T2", n, slow), _row(df, "T2", n, fast)
             q[f"t2-form-{name}-{n}"] = (NOT_MEASURED if a is None or b is None
-                                        else _times(float(a[MEASURE]) / float(b[MEASURE])))
+                                        else f"{float(a[MEASURE]) / float(b[MEASURE]):.2f}×")
         fwd = _row(df, "T2-forward", n, "project")
         q[f"t2-ns-per-gate-amplitude-{n}"] = (
             NOT_MEASURED if fwd is None
             else f"{float(fwd[MEASURE]) / (float(fwd['n_terms']) * 2.0**n) * 1e9:.2f}")
+    # the finite differences against 2K of the project's forward passes (timed in the forward
+    # task), at the smallest and the largest size: the cost beyond the operation count
+    t2 = df[(df.task == "T2") & (df.status == "ok")]
+    for end, n in (("min", t2["n"].min() if len(t2) else None), ("max", t2["n"].max() if len(t2) else None)):
+        fd = None if n is None else _row(df, "T2", int(n), "finite-differences")
+        fwd = None if n is None else _row(df, "T2-forward", int(n), "project")
+        q[f"t2-fd-n-{end}"] = NOT_MEASURED if n is None else str(int(n))
+        q[f"t2-fd-over-forwards-{end}"] = (
+            NOT_MEASURED if fd is None or fwd is None
+            else f"{float(fd[MEASURE]) / (2 * float(fd['n_terms']) * float(fwd[MEASURE])):.1f}")
     exact = df[(df.task == "T2") & (df.status == "ok") & (df.role != "paper")]
     fd = df[(df.task == "T2") & (df.status == "ok") & (df.role == "paper")]
     q["t2-max-error"] = f"{exact['max_error'].max():.0e}" if len(exact) else NOT_MEASURED
@@ -430,6 +524,15 @@ def quoted(params: dict, results: Results | None, walls: pd.DataFrame,
             fit = None if hit.empty else hit.iloc[0][column]
             q[f"{name}-{task}-{key}"] = NOT_MEASURED if fit is None else exponent_text(fit)
             q[f"{name}-dof-{task}-{key}"] = NOT_MEASURED if fit is None else str(fit.dof)
+            model = "model_exponent" if column == "fit" else "model_exponent_upper"
+            value = math.nan if hit.empty else float(hit.iloc[0][model])
+            q[f"model-{name}-{task}-{key}"] = NOT_MEASURED if not np.isfinite(value) else f"{value:.2f}"
+            q[f"model-{name}-position-{task}-{key}"] = (NOT_MEASURED if fit is None
+                                                       else model_position(fit, value))
+    peers = fits[(fits.task == "T2") & ~fits.implementation.isin(["project", "project-single",
+                                                                   "finite-differences"])]
+    q["peers-exponent-high-max"] = (NOT_MEASURED if peers.empty
+                                    else f"{max(f.slope_high for f in peers['fit']):.2f}")
 
     total = float(walls["wall_time_s"].sum()) if len(walls) else math.nan
     q["figures-count"] = str(len(walls))
@@ -456,7 +559,8 @@ def targets_table(timings: pd.DataFrame) -> pd.DataFrame:
     """:func:`targets` as text for the page: target, measured speed-up (CPU, wall), verdict."""
     t = targets(timings)
     return pd.DataFrame({
-        "task": t["task"], "n": t["n"], "against": t["versus"],
+        "task": t["task"], "n": t["n"],
+        "against": [f"{v} ({f})" if f else v for v, f in zip(t["versus"], t["form"])],
         "target": [f"{x:.0f}×" for x in t["target"]],
         "measured (CPU)": [_times(x) if np.isfinite(x) else NOT_MEASURED for x in t["measured"]],
         "measured (wall)": [_times(x) if np.isfinite(x) else NOT_MEASURED
@@ -476,6 +580,9 @@ def fits_table(fits: pd.DataFrame) -> pd.DataFrame:
         "a, larger sizes [95 %]": [exponent_text(f) for f in fits["fit_upper"]],
         "larger sizes: n (dof)": [f"{lo}–{hi} ({f.dof})"
                                   for lo, hi, f in zip(fits["n_upper"], fits["n_max"], fits["fit_upper"])],
+        "cost model: its exponent, all (larger) sizes": [
+            f"{m}: {a:.2f} ({b:.2f})" if m else "" for m, a, b in
+            zip(fits["model"], fits["model_exponent"], fits["model_exponent_upper"])],
     }).set_index(["task", "implementation"])
 
 
@@ -489,14 +596,14 @@ def walls_table(walls: pd.DataFrame) -> pd.DataFrame:
 
 
 def scale_note(results: Results | None, scale: str, results_scale: str) -> str:
-    """Markdown for the top of the page: :func:`missing_note` when nothing was measured, a line
-    saying which run is shown when it is not the page's scale (else the empty string)."""
+    """Markdown for the top of the page, never empty: :func:`missing_note` when nothing was
+    measured, else which run is shown (and that it is not the page's scale, when it is not)."""
     if results is None:
         return missing_note(results, scale)
     if results_scale != scale:
         return (f"There is no benchmark run at scale `{scale}`; this page shows the committed "
-                f"`{results_scale}`-scale run.")
-    return ""
+                f"`{results_scale}`-scale run (`data/benchmarks/{results_scale}/`).")
+    return f"This page shows the `{results_scale}`-scale run, `data/benchmarks/{results_scale}/`."
 
 
 def missing_note(results: Results | None, scale: str) -> str:
@@ -513,9 +620,10 @@ def missing_note(results: Results | None, scale: str) -> str:
 
 
 __all__ = [
-    "BOOK_TARGET_SECONDS", "CHAPTER", "ENVIRONMENT", "FIT_COLUMNS", "MEASURE", "NOT_MEASURED",
-    "TARGETS", "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable",
-    "exponent_text", "figure_wall_times", "fits_table", "load", "load_shown", "machine_table",
-    "missing_note", "per_instance", "quoted", "scale_note", "speedup", "table", "targets",
+    "BOOK_TARGET_SECONDS", "CHAPTER", "COST_MODELS", "ENVIRONMENT", "FIT_COLUMNS", "FORMS", "MEASURE",
+    "NOT_MEASURED", "TARGETS", "TASKS", "TIMINGS", "Results", "Target", "cost_fits", "cost_variable",
+    "exponent_text", "fastest", "figure_wall_times", "fits_table", "form_of", "load", "load_shown",
+    "machine_table", "missing_note", "model_exponent", "model_position", "per_instance", "quoted",
+    "scale_note", "speedup", "table", "targets",
     "targets_table", "timings_of", "walls_table", "with_ratios",
 ]
