@@ -335,12 +335,13 @@ class TestQuickScale:
 
 
 def weighted_line(x, y, sigma):
-    """Independent weighted fit: numpy's polyfit with weights 1/sigma, covariance scaled by
-    chi^2/dof (its default), t interval with n - 2 dof; chi^2/dof by hand."""
-    (slope, intercept), cov = np.polyfit(x, y, 1, w=1 / np.asarray(sigma), cov=True)
+    """Independent weighted fit: numpy's polyfit with weights 1/sigma and its unscaled
+    covariance (the errors' own), enlarged by chi^2/dof when that exceeds 1 (never narrowed
+    below the points' errors), t interval with n - 2 dof; chi^2/dof by hand."""
+    (slope, intercept), cov = np.polyfit(x, y, 1, w=1 / np.asarray(sigma), cov="unscaled")
     dof = len(x) - 2
-    half = stats.t.ppf(0.975, dof) * np.sqrt(cov[0, 0])
     chi2 = np.sum(((np.asarray(y) - slope * np.asarray(x) - intercept) / sigma) ** 2)
+    half = stats.t.ppf(0.975, dof) * np.sqrt(cov[0, 0] * max(1.0, chi2 / dof))
     return slope, slope - half, slope + half, chi2 / dof
 
 
