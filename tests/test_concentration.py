@@ -53,6 +53,39 @@ class TestExactTail:
             cc.exact_tail(4, 0.0)
 
 
+class TestLogTail:
+    @pytest.mark.parametrize("dim", [2, 4, 16, 256, 4096])
+    def test_matches_the_incomplete_beta_where_it_is_representable(self, dim):
+        eps = np.linspace(0.01, 0.99, 99)
+        t = cc.exact_tail(dim, eps)
+        keep = t > 1e-290
+        assert keep.sum() > 5
+        assert_allclose(cc.log10_exact_tail(dim, eps)[keep], np.log10(t[keep]), rtol=1e-11, atol=1e-12)
+
+    def test_closed_form_for_two_qubits(self):
+        # D = 4: density (3/4)(1 - f^2), so Pr[|f| >= e] = 1 - 3e/2 + e^3/2
+        e = np.linspace(0.05, 0.95, 10)
+        assert_allclose(10 ** cc.log10_exact_tail(4, e), 1 - 1.5 * e + 0.5 * e**3, rtol=1e-12)
+
+    @pytest.mark.parametrize("dim, eps, x", [(1024, 0.9, (1, 20)), (4096, 0.8, (1, 10)), (512, 0.98, (1, 100))])
+    def test_underflowing_tail_in_exact_integer_arithmetic(self, dim, eps, x):
+        """Where the double underflows: 2 sum_j C(D-1, j) p^j q^(D-1-j), p = (1-eps)/2 = a/b,
+        as a ratio of Python integers, whose log10 is exact to rounding."""
+        from math import comb, log10
+
+        a, b = x
+        assert a / b == pytest.approx((1 - eps) / 2)
+        n = dim - 1
+        numerator = sum(comb(n, j) * a**j * (b - a) ** (n - j) for j in range(dim // 2, dim))
+        expected = log10(2) + log10(numerator) - n * log10(b)
+        assert expected < -320  # below the smallest double
+        assert np.isclose(float(cc.log10_exact_tail(dim, eps)), expected, rtol=1e-12)
+        assert cc.exact_tail(dim, eps) == 0.0  # what the double gives
+
+    def test_beyond_one(self):
+        assert cc.log10_exact_tail(8, [1.0, 1.2]).tolist() == [-np.inf, -np.inf]
+
+
 class TestExactDensity:
     @pytest.mark.parametrize("dim", [2, 4, 10, 128])
     def test_normalised(self, dim):
@@ -141,6 +174,22 @@ class TestBounds:
         d, e = np.meshgrid(self.dims, self.eps)
         assert (bound(d, e) >= cc.exact_tail(d, e)).all()
 
+    @pytest.mark.parametrize("name", cc.BOUNDS)
+    def test_every_bound_holds_in_logarithms(self, name):
+        """The same, where the doubles underflow: a vacuous 0 >= 0 above is a real check here."""
+        d, e = np.meshgrid(self.dims, self.eps)
+        log_exact = cc.log10_exact_tail(d, e)
+        assert (log_exact < -320).sum() > 50  # points the check above could not see
+        assert (cc.log10_bound(name, d, e) >= log_exact).all()
+
+    @pytest.mark.parametrize("name, fn", [("chebyshev", cc.chebyshev_bound), ("levy_hlw", cc.levy_bound_hlw),
+                                          ("levy_curvature", cc.levy_bound_curvature)])
+    def test_log_bounds_are_the_bounds(self, name, fn):
+        d, e = np.meshgrid(self.dims[:8], self.eps)
+        assert_allclose(cc.log10_bound(name, d, e), np.log10(fn(d, e)), atol=1e-12)
+        with pytest.raises(ValueError, match="name"):
+            cc.log10_bound("markov", 4, 0.5)
+
     def test_closed_forms(self):
         assert_allclose(cc.chebyshev_bound(64, 0.5), 4 / 65)
         assert_allclose(cc.levy_bound_hlw(2**20, 0.5), 2 * np.exp(-2 * 2**20 * 0.25 / (9 * np.pi**3 * 4)))
@@ -189,6 +238,58 @@ def _table(seed=3, samples=5000, sizes=(2, 4, 6), eps_points=20):
     values = {n: cc.sample_expectations(n, samples, [seed, n]) for n in sizes}
     eps = cc.eps_grid(eps_points)
     return pd.concat([cc.tail_table(v, n, eps) for n, v in values.items()], ignore_index=True), values
+
+
+def _beta_table(dims=(4, 16, 64), samples=20000, eps_points=20, seed=1, law_dims=None):
+    """A tail table of samples of 2X - 1, X ~ Beta(D'/2, D'/2) with D' from ``law_dims``
+    (the true law when None), labelled with the sizes ``dims``."""
+    rng = np.random.default_rng(seed)
+    eps = cc.eps_grid(eps_points)
+    frames = []
+    for k, dim in enumerate(dims):
+        true = (law_dims or dims)[k]
+        f = 2 * rng.beta(true / 2, true / 2, samples) - 1
+        frames.append(cc.tail_table(f, int(np.log2(dim)), eps))
+    return pd.concat(frames, ignore_index=True)
+
+
+class TestBinnedGof:
+    def test_against_a_hand_computation(self):
+        from scipy import stats
+
+        df = _beta_table(dims=(16,), samples=3000, eps_points=10)
+        g = cc.binned_gof(df, min_expected=5).iloc[0]
+        # the bins of |f| between the thresholds 0.1, ..., 0.9, straight from the counts
+        counts = np.r_[3000, df["count"].to_numpy(), 0]
+        obs = -np.diff(counts)
+        exp = -np.diff(np.r_[1.0, df["tail_exact"].to_numpy(), 0.0]) * 3000
+        # pool from the small-|f| end until each bin expects 5: here the last bins
+        pooled_obs, pooled_exp, o, e = [], [], 0, 0
+        for ok, ek in zip(obs, exp):
+            o, e = o + ok, e + ek
+            if e >= 5:
+                pooled_obs.append(o), pooled_exp.append(e)
+                o, e = 0, 0
+        pooled_obs[-1] += o
+        pooled_exp[-1] += e
+        chi2 = sum((a - b) ** 2 / b for a, b in zip(pooled_obs, pooled_exp))
+        assert g["bins"] == len(pooled_obs) < len(obs)
+        assert_allclose([g["chi2"], g["p_value"]], [chi2, stats.chi2.sf(chi2, len(pooled_obs) - 1)], rtol=1e-12)
+        assert_allclose(sum(pooled_exp), 3000)
+
+    def test_accepts_the_true_law_and_rejects_a_wrong_one(self):
+        right = cc.binned_gof(_beta_table())
+        assert (right["p_value"] > 1e-3).all()
+        wrong = cc.binned_gof(_beta_table(law_dims=(4, 16, 80)))  # the last size sampled with D = 80
+        assert wrong["p_value"].iloc[-1] < 1e-6 and (wrong["p_value"].iloc[:2] > 1e-3).all()
+
+
+def test_sidak_max():
+    from scipy import stats
+
+    assert_allclose(cc.sidak_max(1.96, 1), 2 * stats.norm.sf(1.96))
+    z = np.abs(np.random.default_rng(0).standard_normal((20000, 8))).max(axis=1)
+    assert abs(np.mean(z >= 2.4) - cc.sidak_max(2.4, 8)) < 0.01
 
 
 class TestTailZScores:
@@ -243,11 +344,23 @@ class TestQuoted:
         # every bound holds everywhere; the HLW bound is vacuous at these sizes (D eps^2 < 387)
         assert q["above-chebyshev"] == q["above-levy_hlw"] == q["above-levy_curvature"] == len(df)
         assert q["nontrivial-levy_hlw"] == 0 and q["hlw-margin-text"] == ""
+        assert q["nontrivial-levy_curvature"] == int((df["levy_curvature"] < 1).sum())
+        # the quoted tail's 95 % Wilson interval, from scipy
+        from scipy import stats
+
+        ci = stats.binomtest(q["q-count"], 5000).proportion_ci(0.95, method="wilson")
+        assert_allclose([q["q-empirical-low"], q["q-empirical-high"]], [ci.low, ci.high], rtol=1e-6)
+        assert_allclose(q["q-hlw-raw"], 2 * np.exp(-16 * eps**2 / (18 * np.pi**3)), rtol=1e-12)
+        gof = cc.binned_gof(df)
+        assert q["gof-p-min"] == gof["p_value"].min() and q["sizes"] == 3
+        assert q["gof-rejected"] == int((gof["p_value"] < 0.01).sum())
+        assert_allclose(q["var-z-p"], cc.sidak_max(q["var-z"], 3))
 
     def test_results_rows(self, setup):
         *_, q = setup
         rows = cc.results_rows(q)
-        assert len(rows) == 4 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        assert rows[4]["ours"].startswith(f"p from {q['gof-p-min']:.2g} to {q['gof-p-max']:.2g} over 3 sizes")
+        assert len(rows) == 5 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
         assert "D = 2^4, eps = 0.30" in rows[0]["quantity"]
         assert rows[0]["ours"] == f"{q['q-orders']:.1f} (exact), {q['q-orders-emp']:.1f} (sampled)"
         assert rows[2]["ours"] == "5158"

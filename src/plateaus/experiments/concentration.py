@@ -85,6 +85,32 @@ def exact_tail(dim, eps) -> np.ndarray:
     return np.minimum(2.0 * special.betainc(d / 2.0, d / 2.0, x), 1.0)
 
 
+def log10_exact_tail(dim, eps) -> np.ndarray:
+    r""":math:`\log_{10}` of :func:`exact_tail`, without underflow (the tail of a large ``dim``
+    falls far below the smallest double). For integer :math:`a = D/2` the incomplete beta
+    function is a binomial tail, :math:`I_x(a, a) = \Pr[\mathrm{Bin}(D - 1, x) \ge D/2]`, so
+
+    .. math::
+
+        \Pr[|f| \ge \varepsilon] = 2 \sum_{j = D/2}^{D-1} \binom{D-1}{j} x^j (1-x)^{D-1-j},
+        \qquad x = \tfrac{1-\varepsilon}{2},
+
+    summed in logarithms. ``-inf`` for :math:`\varepsilon \ge 1`; at most 0."""
+    d, e = np.broadcast_arrays(_dims(dim), _eps(eps))
+    out = np.full(d.shape, -np.inf)
+    for dim_value in np.unique(d):
+        at = (d == dim_value) & (e < 1)
+        if not at.any():
+            continue
+        n = int(dim_value) - 1
+        j = np.arange(int(dim_value) // 2, n + 1, dtype=float)
+        x = (1.0 - e[at])[:, None] / 2.0
+        log_pmf = (special.gammaln(n + 1) - special.gammaln(j + 1) - special.gammaln(n - j + 1)
+                   + j * np.log(x) + (n - j) * np.log1p(-x))
+        out[at] = np.minimum((np.log(2.0) + special.logsumexp(log_pmf, axis=1)) / np.log(10.0), 0.0)
+    return out
+
+
 def exact_density(dim, f) -> np.ndarray:
     r"""Density of :math:`f = 2X - 1`, :math:`X\sim\mathrm{Beta}(D/2, D/2)`:
     :math:`p(f) = \frac{(1 - f^2)^{D/2 - 1}}{2^{D-1} B(D/2, D/2)}` on :math:`[-1, 1]`."""
@@ -160,6 +186,27 @@ def levy_bound_curvature(dim, eps, eta: float = 2.0) -> np.ndarray:
     Lemma 5 with :math:`C = (D-1)/D \ge 1/2`. Capped at 1."""
     d, e = np.broadcast_arrays(_dims(dim), _eps(eps))
     return np.minimum(2.0 * np.exp(-(d - 1.0) * e**2 / _eta(eta) ** 2), 1.0)
+
+
+BOUNDS = ("chebyshev", "levy_hlw", "levy_curvature")
+
+
+def log10_bound(name: str, dim, eps, eta: float = 2.0) -> np.ndarray:
+    r""":math:`\log_{10}` of the bound ``name`` (:data:`BOUNDS`), capped at 0 like the bounds
+    themselves, in closed form so that it does not underflow where the bound does (the
+    curvature bound of :math:`D = 2^{12}` at :math:`\varepsilon` near 1 is below the smallest
+    double)."""
+    d, e = np.broadcast_arrays(_dims(dim), _eps(eps))
+    ln10, eta = np.log(10.0), _eta(eta)
+    if name == "chebyshev":
+        log = -np.log10((d + 1.0) * e**2)
+    elif name == "levy_hlw":
+        log = (np.log(2.0) - HLW_C1 * 2.0 * d * e**2 / eta**2) / ln10
+    elif name == "levy_curvature":
+        log = (np.log(2.0) - (d - 1.0) * e**2 / eta**2) / ln10
+    else:
+        raise ValueError(f"name = {name!r} is not allowed; expected one of {BOUNDS}")
+    return np.minimum(log, 0.0)
 
 
 def hlw_crossover() -> dict:
@@ -280,19 +327,71 @@ def wilson_interval(df: pd.DataFrame, z: float = 2.0) -> tuple[pd.Series, pd.Ser
 def bound_checks(df: pd.DataFrame) -> pd.DataFrame:
     """For each bound: on how many of the drawn points it lies at or above the exact tail and at
     or above the empirical tail, at how many it is non-trivial (below 1), and there its smallest
-    margin over the exact tail in orders of magnitude (NaN if it is nowhere non-trivial)."""
+    margin over the exact tail in orders of magnitude (NaN if it is nowhere non-trivial). The
+    exact tail and the bounds are compared in logarithms (:func:`log10_exact_tail`,
+    :func:`log10_bound`), so that the points where either underflows in double precision are
+    checked too."""
+    dim, eps = df["dim"].to_numpy(), df["eps"].to_numpy()
+    log_exact = log10_exact_tail(dim, eps)
     rows = []
-    for name in ("chebyshev", "levy_hlw", "levy_curvature"):
-        informative = (df[name] < 1) & (df["tail_exact"] > 0)
-        margin = np.log10(df.loc[informative, name] / df.loc[informative, "tail_exact"])
+    for name in BOUNDS:
+        log_bound = log10_bound(name, dim, eps)
+        informative = log_bound < 0
+        margin = (log_bound - log_exact)[informative]
         rows.append({
             "bound": name, "points": len(df),
-            "above_exact": int((df[name] >= df["tail_exact"]).sum()),
+            "above_exact": int((log_bound >= log_exact - 1e-12).sum()),
             "above_empirical": int((df[name] >= df["tail_empirical"]).sum()),
             "nontrivial": int(informative.sum()),
             "min_log10_margin": float(margin.min()) if len(margin) else float("nan"),
         })
     return pd.DataFrame(rows)
+
+
+def binned_gof(df: pd.DataFrame, min_expected: float = 5.0) -> pd.DataFrame:
+    r"""A :math:`\chi^2` goodness-of-fit test of the sampled law of :math:`|f|` against the exact
+    one, per size. The counts beyond consecutive thresholds give the samples in each bin
+    :math:`[\varepsilon_k, \varepsilon_{k+1})` (and :math:`[0, \varepsilon_1)`,
+    :math:`[\varepsilon_K, 1]`); bins are pooled from the small-:math:`|f|` end until each expects
+    at least ``min_expected`` samples (the last remainder joins the last bin). Nothing is fitted,
+    so ``dof`` is the number of bins minus one.
+
+    Columns: ``n_qubits``, ``dim``, ``samples``, ``bins``, ``chi2``, ``dof``, ``p_value``.
+    """
+    from scipy import stats
+
+    rows = []
+    for n, part in df.sort_values("eps").groupby("n_qubits"):
+        N = int(part["samples"].iloc[0])
+        counts = np.concatenate([[N], part["count"].to_numpy(dtype=float), [0.0]])
+        tails = np.concatenate([[1.0], part["tail_exact"].to_numpy(), [0.0]])
+        observed, expected = -np.diff(counts), -np.diff(tails) * N  # the last bin is |f| >= eps_K
+        obs, exp_, o, e = [], [], 0.0, 0.0
+        for ok, ek in zip(observed, expected):
+            o, e = o + ok, e + ek
+            if e >= min_expected:
+                obs.append(o), exp_.append(e)
+                o, e = 0.0, 0.0
+        if e > 0 or o > 0:
+            if obs:
+                obs[-1] += o
+                exp_[-1] += e
+            else:
+                obs.append(o), exp_.append(e)
+        obs, exp_ = np.array(obs), np.array(exp_)
+        chi2 = float(((obs - exp_) ** 2 / exp_).sum())
+        dof = len(obs) - 1
+        rows.append({"n_qubits": int(n), "dim": int(part["dim"].iloc[0]), "samples": N, "bins": len(obs),
+                     "chi2": chi2, "dof": dof, "p_value": float(stats.chi2.sf(chi2, dof)) if dof > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def sidak_max(z_max: float, k: int) -> float:
+    r"""The probability that the largest :math:`|z|` of ``k`` independent standard normal
+    deviates is at least ``z_max``: :math:`1 - (1 - 2\bar\Phi(z_{max}))^k`."""
+    from scipy import stats
+
+    return float(1.0 - (1.0 - 2.0 * stats.norm.sf(abs(z_max))) ** int(k))
 
 
 def at_point(df: pd.DataFrame, n_qubits: int, eps: float) -> pd.Series:
@@ -302,6 +401,9 @@ def at_point(df: pd.DataFrame, n_qubits: int, eps: float) -> pd.Series:
         raise ValueError(f"n_qubits = {n_qubits} is not in the table; expected one of {sorted(df['n_qubits'].unique())}")
     return part.iloc[int(np.argmin(np.abs(part["eps"].to_numpy() - eps)))]
 
+
+#: The two-sided 95 % normal quantile, for the Wilson interval of a quoted tail.
+WILSON_Z95 = 1.959963984540054
 
 #: The sampled tail is compared with the exact law where the law expects at least this many
 #: samples beyond :math:`\varepsilon` (there the binomial error is nearly normal).
@@ -333,7 +435,10 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
     ``q-*``: the point nearest ``quote_eps`` at ``quote_qubits`` (:func:`at_point`); ``big-*``:
     the same :math:`\varepsilon` at the largest size; ``*-orders``: :math:`\log_{10}` of a
     bound over the tail; ``fit-*``, ``var-*``, ``mean-*``: the agreement of the samples with the
-    exact law (:func:`tail_z_scores`, :func:`moments`); ``above-<bound>``, ``nontrivial-<bound>``
+    exact law (:func:`tail_z_scores`, :func:`moments`; ``*-z-p`` the chance of so large a
+    largest :math:`|z|` over the independent sizes, :func:`sidak_max`); ``gof-*``: the
+    :math:`\chi^2` tests of :func:`binned_gof` (``gof-rejected``: sizes with p below
+    :data:`plateaus.analysis.REJECT_ALPHA`); ``above-<bound>``, ``nontrivial-<bound>``
     (:func:`bound_checks`); ``x-*``, ``n-beats`` (:func:`hlw_crossover`).
     """
     params = chapter_params(CHAPTER, params["scale"],
@@ -346,11 +451,15 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
     checks = bound_checks(df).set_index("bound")
     cross = hlw_crossover()
     margin = checks.loc["levy_hlw", "min_log10_margin"]
+    gof = binned_gof(df)
+    low, high = wilson_interval(pd.DataFrame([q]), z=WILSON_Z95)
     out = {
         "scale": params["scale"], "samples": samples, "observable": params["observable"],
         "resolution": 1 / samples, "rule-of-three": 3 / samples, "c-hlw": 2 * HLW_C1,
         "q-n": int(q["n_qubits"]), "q-eps": float(q["eps"]), "q-exact": float(q["tail_exact"]),
         "q-empirical": float(q["tail_empirical"]), "q-count": int(q["count"]),
+        "q-empirical-low": float(low.iloc[0]), "q-empirical-high": float(high.iloc[0]),
+        "q-hlw-raw": float(2.0 * np.exp(-HLW_C1 * 2.0 * q["dim"] * q["eps"] ** 2 / 4.0)),
         "q-cheb": float(q["chebyshev"]), "q-orders": _orders(q["chebyshev"], q["tail_exact"]),
         "q-orders-emp": _orders(q["chebyshev"], q["tail_empirical"]) if q["count"] > 0 else float("nan"),
         "q-hlw": float(q["levy_hlw"]), "q-curv": float(q["levy_curvature"]),
@@ -362,7 +471,12 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
         "min-expected": MIN_EXPECTED, "fit-points": len(z),
         "fit-z": float(z["z"].abs().max()) if len(z) else float("nan"),
         "var-dev": float((m["var_ratio"] - 1).abs().max()), "var-z": float(m["var_z"].abs().max()),
-        "mean-z": float(m["mean_z"].abs().max()),
+        "mean-z": float(m["mean_z"].abs().max()), "sizes": len(m),
+        "var-z-p": sidak_max(m["var_z"].abs().max(), len(m)),
+        "mean-z-p": sidak_max(m["mean_z"].abs().max(), len(m)),
+        "gof-p-min": float(gof["p_value"].min()), "gof-p-max": float(gof["p_value"].max()),
+        "gof-rejected": int((gof["p_value"] < analysis.REJECT_ALPHA).sum()),
+        "gof-bins-min": int(gof["bins"].min()), "gof-bins-max": int(gof["bins"].max()),
         "check-points": int(checks["points"].iloc[0]),
         "x-nontrivial": cross["nontrivial"], "x-beats": cross["beats_chebyshev"],
         "n-beats": int(np.ceil(np.log2(cross["beats_chebyshev"]))),
@@ -391,4 +505,7 @@ def results_rows(numbers: dict) -> list[dict]:
         row("D eps^2 beyond which Levy with C = 2/(9 pi^3) (HLW) beats Chebyshev", "C in Theta(1), unspecified",
             f"{numbers['x-beats']:.0f}"),
         row("points where each bound lies above the exact tail", "not simulated", held),
+        row("sampled law of |f| against the exact Beta law, χ² test of binned counts per size",
+            "not simulated", f"p from {numbers['gof-p-min']:.2g} to {numbers['gof-p-max']:.2g} over "
+            f"{numbers['sizes']} sizes; {numbers['gof-rejected']} below 0.01"),
     ]
