@@ -59,11 +59,15 @@ def numbers(table):
 
 
 def wls(x, y, se):
-    """Independent weighted line: numpy's polyfit (weights 1/se; its covariance is scaled by
-    chi^2/dof, as the book's fits are)."""
+    """Independent weighted line: numpy's polyfit (weights 1/se). Its covariance is scaled by
+    chi^2/dof; the book's fits scale only when chi^2/dof > 1 (an error is never below what the
+    points' errors imply), so the unscaled ('unscaled' covariance) one is used below that."""
     coef, cov = np.polyfit(x, y, 1, w=1 / se, cov=True)
     chi2 = float((((y - np.polyval(coef, x)) / se) ** 2).sum())
-    return coef[0], np.sqrt(cov[0, 0]), chi2 / (len(x) - 2)
+    chi2_dof = chi2 / (len(x) - 2)
+    if chi2_dof < 1:
+        _, cov = np.polyfit(x, y, 1, w=1 / se, cov="unscaled")
+    return coef[0], np.sqrt(cov[0, 0]), chi2_dof
 
 
 class TestBound:
