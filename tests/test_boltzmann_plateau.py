@@ -325,12 +325,12 @@ class TestQuickScale:
 
 def weighted_line(x, y, sy):
     """Independent weighted least squares (numpy.polyfit with w = 1/sigma): slope, its t
-    interval (dof n - 2, covariance scaled by chi^2/dof) and chi^2/dof."""
+    interval (dof n - 2, covariance scaled by chi^2/dof where that exceeds 1) and chi^2/dof."""
     x, y, sy = (np.asarray(a, dtype=float) for a in (x, y, sy))
     coef, cov = np.polyfit(x, y, 1, w=1 / sy, cov="unscaled")
     dof = len(x) - 2
     chi2_dof = (((y - np.polyval(coef, x)) / sy) ** 2).sum() / dof
-    se = np.sqrt(cov[0, 0] * chi2_dof)
+    se = np.sqrt(cov[0, 0] * max(1.0, chi2_dof))
     t = stats.t.ppf(0.975, dof)
     return coef[0], coef[0] - t * se, coef[0] + t * se, chi2_dof, se
 
@@ -475,6 +475,83 @@ class TestQuoted:
         used = set(re.findall(r"\{glue:text\}`bp-([a-z0-9-]+)", page.read_text()))
         assert used
         assert used <= {k.replace("_", "-") for k in numbers}
+
+
+class TestVerdicts:
+    """The page's verdicts in words, each against the numbers it is made from."""
+
+    @staticmethod
+    def steps(values, lows, highs):
+        return pd.DataFrame({"n_hidden_from": np.arange(1, len(values) + 1), "step": values,
+                             "low": lows, "high": highs})
+
+    @staticmethod
+    def fit(y, se=0.01):
+        x = np.arange(1.0, len(y) + 1)
+        return bp.analysis.fit_line(x, np.asarray(y, dtype=float), np.full(len(y), se))
+
+    def test_steps_sign(self):
+        s = self.steps
+        assert bp.steps_sign(s([0.1, 0.2], [0.05, 0.1], [0.2, 0.3])) == "every step is a rise"
+        assert bp.steps_sign(s([-0.1, -0.2], [-0.2, -0.3], [-0.05, -0.1])) == "every step is a fall"
+        assert bp.steps_sign(s([0.1, -0.1], [-0.1, -0.3], [0.2, 0.1])) == "no step differs from zero"
+        assert bp.steps_sign(s([0.1, -0.1], [0.05, -0.3], [0.2, -0.05])) == "the steps change sign"
+        assert bp.steps_sign(s([0.1, 0.1], [0.05, -0.1], [0.2, 0.3])) == "some steps differ from zero, some do not"
+
+    def test_rate_change_follows_the_line_and_the_steps(self):
+        bent = self.fit([0.0, -1.0, -1.5, -1.75])  # steps -1, -0.5, -0.25: rejected, flattening
+        assert bent.rejected()
+        steps = self.steps(np.diff([0.0, -1.0, -1.5, -1.75]), [-9] * 3, [9] * 3)
+        assert bp.rate_change(bent, steps) == "flattens with every hidden qubit"
+        assert bp.rate_change(bent, steps.assign(step=[-0.25, -0.5, -1.0])) == "steepens with every hidden qubit"
+        assert bp.rate_change(bent, steps.iloc[::-1]) == "flattens with every hidden qubit"  # by n_hidden
+        assert bp.rate_change(bent, steps.assign(step=[-1.0, -0.25, -0.5])) == "changes its rate irregularly"
+        straight = self.fit([0.0, -1.0, -2.0, -3.0])
+        assert not straight.rejected()
+        assert bp.rate_change(straight, steps) == "is consistent with a constant rate"
+
+    def test_slope_verdict_is_student_t_at_5_percent(self):
+        fit = self.fit([0.0, -1.1, -2.2, -3.3], se=0.02)  # exact line: the interval is the errors'
+        for value in (-1.0, -1.1, -1.2, -0.5):
+            p = stats.t.sf(abs(fit.slope - value) / fit.slope_se, fit.dof) * 2
+            expected = ("consistent with" if p >= 0.05 else "faster than" if fit.slope < value
+                        else "slower than")
+            assert bp.slope_verdict(fit, value) == expected
+        assert bp.slope_verdict(fit, -1.1) == "consistent with"
+        assert bp.slope_verdict(fit, -0.5) == "faster than"
+        assert bp.slope_verdict(fit, -2.0) == "slower than"
+
+    def test_trend_and_pair(self):
+        assert bp.trend(self.fit([0.0, -1.0, -2.0])) == "falls"
+        assert bp.trend(self.fit([0.0, 1.0, 2.0])) == "rises"
+        assert bp.trend(self.fit([0.0, 0.001, -0.001], se=0.1)) == "is consistent with no change"
+        assert bp.pair_verdict("faster than", "faster than") == "both faster than"
+        assert bp.pair_verdict("faster than", "consistent with") \
+            == "faster than (across the cut) and consistent with (hidden only)"
+
+    def test_quoted_verdicts_follow_the_quoted_numbers(self, numbers):
+        for name in ("mean_i", "mean_ii", "var_i", "th_haar_1_across", "norm_slope"):
+            assert numbers[f"{name}_chi2_dof_text"] == bp.analysis.chi2_text(numbers[f"{name}_chi2_dof"])
+            expected = ("falls" if numbers[f"{name}_high"] < 0 else "rises" if numbers[f"{name}_low"] > 0
+                        else "is consistent with no change")
+            assert numbers[f"{name}_trend"] == expected
+            if numbers[f"{name}_line"] == "not rejected":
+                assert numbers[f"{name}_shape"] == "is consistent with a constant rate"
+        for name in ("th_haar_1_across", "th_haar_10_hidden"):
+            for ref, p in (("hot", "p_hot"), ("bound", "p_bound")):
+                assert (numbers[f"{name}_vs_{ref}"] == "consistent with") == (numbers[f"{name}_{p}"] >= 0.05)
+        across, hidden = numbers["th_haar_1_across_vs_bound"], numbers["th_haar_1_hidden_vs_bound"]
+        assert numbers["th_haar_1_traceless_vs_bound"] == bp.pair_verdict(across, hidden)
+
+    def test_estimate_ratio(self, quick_tables, numbers):
+        th = quick_tables[1]
+        ratio = bp.estimate_ratio(th)
+        assert set(ratio["perturbation"]) == {"across", "hidden"} and len(ratio) == 2 * 2 * 3
+        one = th[(th.eigenbasis == "haar") & (th.beta == 10.0) & (th.perturbation == "hidden") & (th.n_hidden == 2)]
+        est = np.sqrt(2.0 ** (3 - 2) * one["purity"]).mean()
+        row = ratio[(ratio.beta == 10.0) & (ratio.perturbation == "hidden") & (ratio.n_hidden == 2)]
+        assert_allclose(row["ratio"], est / one["sensitivity"].mean(), rtol=1e-12)
+        assert numbers["est_ratio_min"] == ratio["ratio"].min() > 1  # the estimate lies above
 
 
 class TestResultsRows:

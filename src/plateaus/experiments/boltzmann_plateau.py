@@ -593,6 +593,23 @@ def purity_estimate(th: pd.DataFrame) -> pd.DataFrame:
                          "estimate": stats["mean"], "se": stats["se"], "d_purity": d_purity})
 
 
+def estimate_ratio(th: pd.DataFrame, eigenbasis: str = "haar") -> pd.DataFrame:
+    r"""How far the estimate lies above the measured sensitivity: per ``beta``, traceless
+    perturbation (``across``, ``hidden``) and ``n_hidden``, the mean estimate
+    (:func:`purity_estimate`) over the mean sensitivity of the ``eigenbasis``.
+
+    Returns
+    -------
+    DataFrame with ``beta``, ``perturbation``, ``n_hidden``, ``ratio``.
+    """
+    est = purity_estimate(th).set_index(["beta", "n_hidden"])["estimate"]
+    sub = th[(th["eigenbasis"] == eigenbasis) & th["perturbation"].isin(["across", "hidden"])]
+    means = sub.groupby(["beta", "perturbation", "n_hidden"])["sensitivity"].mean().reset_index()
+    keys = pd.MultiIndex.from_frame(means[["beta", "n_hidden"]])
+    means["ratio"] = est.reindex(keys).to_numpy() / means["sensitivity"].to_numpy()
+    return means[["beta", "perturbation", "n_hidden", "ratio"]]
+
+
 def estimate_fits(th: pd.DataFrame) -> pd.DataFrame:
     r"""Per ``beta``: the weighted fit of :math:`\log_2` of the mean estimate
     (:func:`estimate_values`) against ``n_hidden``. Indexed by ``beta``."""
@@ -678,6 +695,76 @@ def step_text(step: float, low: float, high: float, digits: int = 3) -> str:
     return f"{step:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+# --------------------------------------------------------------------------- verdicts in words
+#
+# The page's verdicts are glued, not typed, so that every sentence stays true at every scale.
+
+#: Level of the two-sided test behind :func:`slope_verdict` (:func:`trend` reads the fit's 95 %
+#: interval, the same test against a slope of 0).
+VERDICT_ALPHA = 0.05
+
+
+def steps_sign(steps: pd.DataFrame, low: str = "low", high: str = "high") -> str:
+    """What the per-step differences' intervals say about their sign, in words: ``"every step
+    is a rise"`` (every interval above 0), ``"every step is a fall"``, ``"no step differs from
+    zero"``, ``"the steps change sign"`` or ``"some steps differ from zero, some do not"``."""
+    lo, hi = steps[low].to_numpy(dtype=float), steps[high].to_numpy(dtype=float)
+    up, down = lo > 0, hi < 0
+    if up.all():
+        return "every step is a rise"
+    if down.all():
+        return "every step is a fall"
+    if not (up | down).any():
+        return "no step differs from zero"
+    if up.any() and down.any():
+        return "the steps change sign"
+    return "some steps differ from zero, some do not"
+
+
+def rate_change(fit: analysis.LineFit, steps: pd.DataFrame, step: str = "step") -> str:
+    """How the rate of a log curve changes with size, in words (a verb phrase): where the
+    straight line is not rejected, ``"is consistent with a constant rate"``; where it is, by the
+    size of the per-step differences in order of ``n_hidden_from``: ``"steepens with every
+    hidden qubit"`` (growing), ``"flattens with every hidden qubit"`` (shrinking) or
+    ``"changes its rate irregularly"``."""
+    if not fit.rejected():
+        return "is consistent with a constant rate"
+    size = np.abs(steps.sort_values("n_hidden_from")[step].to_numpy(dtype=float))
+    change = np.diff(size)
+    if change.size and (change > 0).all():
+        return "steepens with every hidden qubit"
+    if change.size and (change < 0).all():
+        return "flattens with every hidden qubit"
+    return "changes its rate irregularly"
+
+
+def slope_verdict(fit: analysis.LineFit, value: float, alpha: float = VERDICT_ALPHA) -> str:
+    """A decay's slope against a reference slope ``value``, in words: ``"faster than"`` or
+    ``"slower than"`` where Student's t with the fit's dof
+    (:func:`plateaus.analysis.slope_distance`) rejects equality at ``alpha`` (two-sided),
+    otherwise ``"consistent with"``."""
+    p = analysis.slope_distance(fit, value)["p_value"]
+    if not (np.isfinite(p) and p < alpha):
+        return "consistent with"
+    return "faster than" if fit.slope < value else "slower than"
+
+
+def pair_verdict(across: str, hidden: str) -> str:
+    """Two verdicts of the traceless perturbations in one phrase: ``"both faster than"`` when
+    they agree, else ``"faster than (across the cut) and consistent with (hidden only)"``."""
+    return f"both {across}" if across == hidden else f"{across} (across the cut) and {hidden} (hidden only)"
+
+
+def trend(fit: analysis.LineFit) -> str:
+    """The sign of a slope by its interval, in words: ``"falls"`` (interval below 0),
+    ``"rises"`` (above 0) or ``"is consistent with no change"``."""
+    if fit.slope_high < 0:
+        return "falls"
+    if fit.slope_low > 0:
+        return "rises"
+    return "is consistent with no change"
+
+
 def slope_summary(fits: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
     r"""A table for the page: per fitted group (the index of ``fits``, e.g. from
     :func:`theorem_fits`), the slope of :math:`\log_2` per hidden qubit with its 95 % t
@@ -752,15 +839,19 @@ def finite_difference_table(fd: pd.DataFrame) -> pd.DataFrame:
 def _fit_numbers(name: str, fit: analysis.LineFit, quality: bool = True) -> dict:
     out = {name: fit.slope, f"{name}_low": fit.slope_low, f"{name}_high": fit.slope_high}
     if quality:
-        out.update({f"{name}_chi2_dof": fit.chi2_dof, f"{name}_p_line": fit.p_value,
-                    f"{name}_dof": fit.dof, f"{name}_text": fit.text(),
-                    f"{name}_line": "rejected" if fit.rejected() else "not rejected"})
+        out.update({f"{name}_chi2_dof": fit.chi2_dof, f"{name}_chi2_dof_text": analysis.chi2_text(fit.chi2_dof),
+                    f"{name}_p_line": fit.p_value, f"{name}_dof": fit.dof, f"{name}_text": fit.text(),
+                    f"{name}_line": "rejected" if fit.rejected() else "not rejected",
+                    f"{name}_trend": trend(fit)})
     return out
 
 
-def _step_numbers(name: str, steps: pd.DataFrame, step="step", low="low", high="high") -> dict:
+def _step_numbers(name: str, steps: pd.DataFrame, step="step", low="low", high="high",
+                  fit: analysis.LineFit | None = None) -> dict:
     steps = steps.sort_values("n_hidden_from")
-    out = {}
+    out = {f"{name}_steps_sign": steps_sign(steps, low, high)}
+    if fit is not None:
+        out[f"{name}_shape"] = rate_change(fit, steps, step)
     for which, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
         out.update({f"{name}_step_{which}": float(row[step]), f"{name}_step_{which}_low": float(row[low]),
                     f"{name}_step_{which}_high": float(row[high])})
@@ -780,11 +871,14 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     glue names without the chapter's prefix).
 
     For every fitted slope ``F`` (log2 per hidden qubit, :func:`_fit_numbers`): ``F``,
-    ``F_low``, ``F_high`` (95 % t interval), ``F_chi2_dof``, ``F_p_line``, ``F_dof``,
-    ``F_line`` (``"rejected"`` or ``"not rejected"``), ``F_text`` (:meth:`LineFit.text`);
+    ``F_low``, ``F_high`` (95 % t interval), ``F_chi2_dof`` (and ``F_chi2_dof_text``,
+    :func:`plateaus.analysis.chi2_text`), ``F_p_line``, ``F_dof``, ``F_line`` (``"rejected"``
+    or ``"not rejected"``), ``F_text`` (:meth:`LineFit.text`), ``F_trend`` (:func:`trend`);
     and its first and last per-step differences with bootstrap intervals (seeded with
     ``params["seed"]``): ``F_step_first``, ``F_step_first_low``, ``F_step_first_high``, the
-    same for ``last``, and ``F_steps_text``. The fits:
+    same for ``last``, ``F_steps_text``, ``F_steps_sign`` (:func:`steps_sign`, over every
+    step) and ``F_shape`` (:func:`rate_change`). The verdicts are words so that the page's
+    sentences follow the numbers at every scale. The fits:
 
     * ``mean_i``, ``mean_ii``, ``var_i``, ``var_ii``: Figs. 3(c) and 5(b), readings (i) and
       (ii) (:func:`reading_fits`), with ``F_ln``, ``F_ln_low``, ``F_ln_high`` in :math:`\ln`;
@@ -793,8 +887,11 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
       :func:`norm_fits`; the steps of ``norm_slope`` are those of :math:`\log_2 \mathbb{E}N`;
     * ``th_<basis>_<beta>_<perturbation>``: :func:`theorem_fits`, with ``F_p_hot`` and
       ``F_p_bound``, the p-values of the slopes :data:`HOT_SLOPE` and :data:`BOUND_SLOPE`
-      (:func:`plateaus.analysis.slope_distance`);
-    * ``est_<beta>``: :func:`estimate_fits`.
+      (:func:`plateaus.analysis.slope_distance`), and ``F_vs_hot``, ``F_vs_bound`` in words
+      (:func:`slope_verdict`); ``th_<basis>_<beta>_traceless_vs_<hot|bound>`` joins those of
+      the two traceless perturbations (:func:`pair_verdict`);
+    * ``est_<beta>``: :func:`estimate_fits`; ``est_ratio_min``, ``est_ratio_max``: the range
+      of :func:`estimate_ratio` (Haar eigenbasis).
 
     Besides: ``paper_t``, ``paper_p``, ``paper_dof`` (the paper's slope against ``mean_i``,
     Student's t with the fit's dof), ``paper_in_interval``, ``paper_verdict`` (``"consistent
@@ -804,6 +901,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     ``paper_in_ols_interval`` with ``paper_ols_verdict`` (``"holds"`` or ``"does not
     hold"``); ``pred_step_*`` and ``exponent_*`` (:func:`decay_steps`), and
     ``norm_power_steps_text``, the local exponents of the norm with their intervals;
+    ``norm_power_vs_exp`` (whether the power law has the smaller :math:`\chi^2`, in words);
     values of :func:`readings_table` at the smallest and largest size (``log2_i_first``, ...);
     ``mean_i_rel_se_max`` and ``norm_rel_se_max``, the largest relative standard error (in %)
     of the means of :math:`\|g^{(i)}\|_\infty` and of :math:`N` over the sizes;
@@ -827,7 +925,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
             fit = fits.loc[reading, "fit"]
             out.update(_fit_numbers(name, fit))
             out.update(_fit_numbers(f"{name}_ln", fit.in_base("ln"), quality=False))
-            out.update(_step_numbers(name, steps[steps["reading"] == reading]))
+            out.update(_step_numbers(name, steps[steps["reading"] == reading], fit=fit))
     ends = steps.sort_values("n_hidden_from").iloc[[0, -1]]
     out.update(step_first_from=int(ends["n_hidden_from"].iloc[0]), step_first_to=int(ends["n_hidden_to"].iloc[0]),
                step_last_from=int(ends["n_hidden_from"].iloc[1]), step_last_to=int(ends["n_hidden_to"].iloc[1]))
@@ -866,7 +964,8 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     for (reading, cls), row in fits.iterrows():
         name = f"class_{READING_TAGS[reading]}_{cls}"
         out.update(_fit_numbers(name, row["fit"]))
-        out.update(_step_numbers(name, steps[(steps["reading"] == reading) & (steps["term_class"] == cls)]))
+        out.update(_step_numbers(name, steps[(steps["reading"] == reading) & (steps["term_class"] == cls)],
+                                 fit=row["fit"]))
     out["visible_share"] = 100 * float((df["argmax_class"] == "visible").mean())
     fixed = df[df["reading"] == "fixed-point"]
     across_n = (fixed["raw_norm"] * fixed["mean_across"]).groupby(fixed["n_hidden"]).mean()
@@ -879,13 +978,15 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     out.update(_fit_numbers("norm_slope", norms["per_hidden"]))
     out.update(_fit_numbers("norm_power", norms["power_law"]))
     decay = decay_steps(df, seed=seed, n_boot=n_boot)
-    out.update(_step_numbers("norm_slope", decay, "norm", "norm_low", "norm_high"))
+    out.update(_step_numbers("norm_slope", decay, "norm", "norm_low", "norm_high", fit=norms["per_hidden"]))
     for which, row in (("first", decay.iloc[0]), ("last", decay.iloc[-1])):
         for col, key in (("power_law", "pred_step"), ("exponent", "exponent")):
             out.update({f"{key}_{which}": float(row[col]), f"{key}_{which}_low": float(row[f"{col}_low"]),
                         f"{key}_{which}_high": float(row[f"{col}_high"])})
     out["norm_power_steps_text"] = _step_numbers("norm_power", decay, "exponent", "exponent_low",
                                                  "exponent_high")["norm_power_steps_text"]
+    out["norm_power_vs_exp"] = ("fits it better than" if norms["power_law"].chi2 < norms["per_hidden"].chi2
+                                else "fits it no better than")
     out["exponent_min"] = float(decay["exponent"].min())
     out["exponent_max"] = float(decay["exponent"].max())
 
@@ -905,17 +1006,27 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
         name = f"th_{_tag(basis)}_{_tag(beta)}_{pert}"
         out.update(_fit_numbers(name, row["fit"]))
         out.update(_step_numbers(name, steps[(steps["eigenbasis"] == basis) & (steps["beta"] == beta)
-                                             & (steps["perturbation"] == pert)]))
+                                             & (steps["perturbation"] == pert)], fit=row["fit"]))
         out[f"{name}_p_hot"] = analysis.slope_distance(row["fit"], HOT_SLOPE)["p_value"]
         out[f"{name}_p_bound"] = analysis.slope_distance(row["fit"], BOUND_SLOPE)["p_value"]
+        out[f"{name}_vs_hot"] = slope_verdict(row["fit"], HOT_SLOPE)
+        out[f"{name}_vs_bound"] = slope_verdict(row["fit"], BOUND_SLOPE)
+    for basis, beta in fits.index.droplevel("perturbation").unique():
+        name = f"th_{_tag(basis)}_{_tag(beta)}"
+        for ref in ("hot", "bound"):
+            if f"{name}_across_vs_{ref}" in out and f"{name}_hidden_vs_{ref}" in out:
+                out[f"{name}_traceless_vs_{ref}"] = pair_verdict(out[f"{name}_across_vs_{ref}"],
+                                                                 out[f"{name}_hidden_vs_{ref}"])
     fits = estimate_fits(th)
     steps = log_steps(estimate_values(th), "beta", "estimate", seed=seed, n_boot=n_boot)
     estimate = purity_estimate(th)
     for beta, row in fits.iterrows():
         out.update(_fit_numbers(f"est_{_tag(beta)}", row["fit"]))
-        out.update(_step_numbers(f"est_{_tag(beta)}", steps[steps["beta"] == beta]))
+        out.update(_step_numbers(f"est_{_tag(beta)}", steps[steps["beta"] == beta], fit=row["fit"]))
         d = estimate[estimate["beta"] == beta].sort_values("n_hidden")["d_purity"]
         out[f"dpurity_{_tag(beta)}_first"], out[f"dpurity_{_tag(beta)}_last"] = float(d.iloc[0]), float(d.iloc[-1])
+    ratio = estimate_ratio(th)["ratio"]
+    out.update(est_ratio_min=float(ratio.min()), est_ratio_max=float(ratio.max()))
     out.update(beta_low=float(min(params["betas"])), beta_high=float(max(params["betas"])))
     return out
 

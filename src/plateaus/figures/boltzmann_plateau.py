@@ -30,11 +30,6 @@ CLASS_MARKERS = {"all": "o", "visible": "s", "across": "^", "hidden": "v"}
 STAT_LABELS = {"mean": r"\mathbb{E}", "var": r"\mathrm{Var}"}
 
 
-def _number(x: float) -> str:
-    """``0.88``, ``8.1``, ``230``: two significant digits without an exponent."""
-    return f"{x:.2g}" if abs(x) < 100 else f"{x:.0f}"
-
-
 def paper_replica(df: pd.DataFrame, statistic: str = "mean", paper_slope: float | None = None):
     r"""Fig. 3(c) (``statistic="mean"``) or Fig. 5(b) (``"var"``), one panel per reading.
 
@@ -62,7 +57,7 @@ def paper_replica(df: pd.DataFrame, statistic: str = "mean", paper_slope: float 
         quality = "line rejected" if fit.rejected() else "line not rejected"
         ax.plot(x, fit(x), "-", color=PALETTE[1], lw=1.4,
                 label=f"weighted fit: slope {fit.interval_text()}\n"
-                      f"$\\chi^2$/dof = {_number(fit.chi2_dof)} ({quality})")
+                      f"$\\chi^2$/dof = {analysis.chi2_text(fit.chi2_dof)} ({quality})")
         if paper_slope is not None and reading == "renormalised":
             ax.plot(x, y[0] + paper_slope * (x - x[0]), ":", color="0.45", lw=1.4,
                     label=f"paper's slope {paper_slope}")
@@ -119,7 +114,7 @@ def class_split(df: pd.DataFrame):
     ax.yaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_title("what reading (i) measures", fontsize="small")
-    ax.set_ylabel("value")
+    ax.set_ylabel(r"$\mathbb{E}\,\|g\|_\infty$ and $\mathbb{E}\,[1/(2N)]$")
     for ax in axes:
         ax.set_xlabel("hidden qubits $n_h$")
         ax.set_xticks(sorted(df["n_hidden"].unique()))
