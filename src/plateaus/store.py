@@ -63,16 +63,6 @@ FLOAT_FORMAT = "%.17g"
 _PANDAS_MAJOR = int(pd.__version__.split(".")[0])
 
 
-def __getattr__(name: str):
-    """``store.save_figure``, for the chapters not yet moved to
-    :func:`plateaus.figures.export.save_figure`; imported on first use only."""
-    if name == "save_figure":
-        from .figures.export import save_figure
-
-        return save_figure
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # --------------------------------------------------------------------------- manifests
 
 
