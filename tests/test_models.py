@@ -112,6 +112,12 @@ class TestUnitaryQNN:
         assert_allclose(fixed, theta, rtol=0)
         uniform, _ = qnn.sample_instances(seeds, theta_range=(0.0, 1.0))
         assert ((uniform >= 0) & (uniform < 1)).all()
+        # the reversed reading: the same angles, the last term of Eq. (11) first (Theorem 3's product)
+        rev_theta, rev = qnn.sample_instances(seeds, theta_std=0.7, order="reversed")
+        assert_allclose(rev_theta, theta, rtol=0)
+        assert (rev == np.arange(qnn.n_params)[::-1]).all() and rev.shape == (4, qnn.n_params)
+        last_first = dense_state(qnn.terms, theta[0], order=np.arange(qnn.n_params)[::-1])
+        assert_allclose(qnn.state(theta[0], order=rev[0]), last_first, atol=1e-12)
         # a Generator is used as it is, and can go on drawing afterwards
         rngs = [np.random.default_rng(s) for s in seeds]
         again, _ = qnn.sample_instances(rngs, theta_std=0.7, order="random")
@@ -736,3 +742,19 @@ class TestModelsChapter:
         dashed = [line for line in ax.get_lines() if line.get_label() == "Haar, exact (Page)"][0]
         assert_allclose(dashed.get_ydata(), page["deficit"])
         plt.close(fig)
+
+
+def test_ensembles_reversed_order_is_the_reversed_product():
+    """``visible_states("unitary-reversed-order")``: the same angles as the Eq. (11) reading, the
+    gates applied last term first, checked against the dense oracle."""
+    from plateaus.experiments.ensembles import visible_states
+    from plateaus.states import reduced_state
+
+    seeds = np.random.SeedSequence(9).spawn(3)
+    rho = visible_states("unitary-reversed-order", 1, 2, seeds)
+    qnn = UnitaryQNN(1, 2)
+    theta, _ = qnn.sample_instances(seeds, theta_range=(0.0, 1.0))
+    for b in range(3):
+        psi = dense_state(qnn.terms, theta[b], order=np.arange(qnn.n_params)[::-1])
+        assert_allclose(rho[b], reduced_state(psi, 1), atol=1e-12)
+    assert not np.allclose(rho, visible_states("unitary", 1, 2, seeds))

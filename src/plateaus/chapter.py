@@ -28,7 +28,7 @@ from .params import CHAPTERS, SCALES, chapter_params
 #: Glue-key prefix of each chapter (short, so that the prose stays readable).
 PREFIXES = {
     "intro": "in", "models": "mo", "typicality": "ty", "area-volume": "av",
-    "unitary-plateau": "up", "boltzmann-plateau": "bp", "escaping": "es",
+    "unitary-plateau": "up", "unitary-assumptions": "ua", "boltzmann-plateau": "bp", "escaping": "es",
     "concentration": "co", "benchmarks": "be",
 }
 

@@ -242,7 +242,7 @@ class UnitaryQNN(_Register):
         is a Generator, which can then go on drawing) first its angles, :math:`\theta_k \sim
         N(0, \theta_{std}^2)` or :math:`U[a, b)` for ``theta_range = (a, b)``, and then, with
         ``order="random"``, a uniformly random permutation of the terms. An instance depends
-        only on its own seed, and the two readings of the gate order share the angles of every
+        only on its own seed, and the readings of the gate order share the angles of every
         instance. This is how every chapter draws its unitary networks.
 
         Parameters
@@ -251,9 +251,11 @@ class UnitaryQNN(_Register):
             One per instance (e.g. the children of :func:`plateaus.parallel.spawn_seeds`).
         theta_std, theta_range : float or (float, float)
             Exactly one of them.
-        order : ``"eq11"`` or ``"random"``
-            ``"eq11"``: the order of Eq. (11) (no order is drawn); ``"random"``: one drawn per
-            instance.
+        order : ``"eq11"``, ``"reversed"`` or ``"random"``
+            ``"eq11"``: the order of Eq. (11), its first term acting first (no order is drawn);
+            ``"reversed"``: the reverse, the last term of Eq. (11) acting first, as Theorem 3
+            writes the product :math:`\prod_{j=1}^N e^{-i\theta_j H_j}|0\rangle` with
+            :math:`H_1` leftmost (no order is drawn); ``"random"``: one drawn per instance.
 
         Returns
         -------
@@ -261,8 +263,8 @@ class UnitaryQNN(_Register):
         orders : ndarray, shape (B, n_params), or None for ``order="eq11"``
             To pass as ``order=`` to :meth:`state`, :meth:`reduced_state`, :meth:`gradient`.
         """
-        if order not in ("eq11", "random"):
-            raise ValueError(f"order = {order!r} is not allowed; expected 'eq11' or 'random'")
+        if order not in ("eq11", "reversed", "random"):
+            raise ValueError(f"order = {order!r} is not allowed; expected 'eq11', 'reversed' or 'random'")
         if (theta_std is None) == (theta_range is None):
             raise ValueError("give exactly one of theta_std (normal angles) and theta_range (uniform angles)")
         if theta_std is not None and not (np.isscalar(theta_std) and np.isfinite(theta_std) and theta_std > 0):
@@ -282,7 +284,10 @@ class UnitaryQNN(_Register):
                 theta.append(rng.uniform(low, high, self.n_params))
             if order == "random":
                 orders.append(rng.permutation(self.n_params))
-        return np.stack(theta), (np.stack(orders) if order == "random" else None)
+        theta = np.stack(theta)
+        if order == "reversed":
+            return theta, np.tile(np.arange(self.n_params)[::-1], (len(theta), 1))
+        return theta, (np.stack(orders) if order == "random" else None)
 
     def gradient(self, theta, objective, method: str = "adjoint", order=None, step=FD_STEP):
         r"""Derivatives :math:`\partial F(\rho_v(\theta))/\partial\theta_k` for every term.

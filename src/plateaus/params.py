@@ -149,7 +149,8 @@ RULES: dict[str, Rule] = {
     "theta_low": real(),
     "theta_high": real(),
     "theta_std": real(0.0, open_min=True),
-    "models": choices("haar", "gue", "unitary", "unitary-random-order", "boltzmann"),
+    "models": choices("haar", "gue", "unitary", "unitary-reversed-order", "unitary-random-order",
+                      "boltzmann"),
     "chunk_size": integer(1),
     # typicality
     "boltzmann_n_hidden": integers(1, 14),
@@ -175,6 +176,9 @@ RULES: dict[str, Rule] = {
     "fd_steps": reals(0.0, 1.0, open_min=True),
     "fd_instances": integer(1),
     "fd_n_hidden": integers(1, 14),
+    # unitary-assumptions
+    "design_qubits": integers(2, 8),
+    "design_instances": integer(3),
     # boltzmann-plateau
     "betas": reals(0.0, open_min=True),
     # escaping
@@ -273,7 +277,25 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                          visible_observable="ZII", target_draws=50,
                          fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9],
                          fd_instances=5, fd_n_hidden=[1, 4, 7], chunk_size=100),
-    },    "boltzmann-plateau": {
+    },
+    "unitary-assumptions": {
+        "quick": dict(seed=2021, instances=40, visible_sizes=[1, 2, 3], n_hidden=[2, 3],
+                      theta_std=1.0, onsite_var=0.01, offsite_var=1.0,
+                      models=["unitary", "unitary-reversed-order", "unitary-random-order"],
+                      objectives=["fidelity", "root-fidelity", "observable"],
+                      design_qubits=[3, 4], design_instances=30, chunk_size=100),
+        "paper": dict(seed=2021, instances=1000, visible_sizes=[1, 2, 3, 4], n_hidden=[2, 4],
+                      theta_std=1.0, onsite_var=0.01, offsite_var=1.0,
+                      models=["unitary", "unitary-reversed-order", "unitary-random-order"],
+                      objectives=["fidelity", "root-fidelity", "observable"],
+                      design_qubits=[3, 4, 5, 6, 7], design_instances=200, chunk_size=100),
+        "extended": dict(seed=2021, instances=1000, visible_sizes=[1, 2, 3, 4, 5],
+                         n_hidden=[2, 4, 6], theta_std=1.0, onsite_var=0.01, offsite_var=1.0,
+                         models=["unitary", "unitary-reversed-order", "unitary-random-order"],
+                         objectives=["fidelity", "root-fidelity", "observable"],
+                         design_qubits=[3, 4, 5, 6, 7, 8], design_instances=400, chunk_size=50),
+    },
+    "boltzmann-plateau": {
         "quick": dict(seed=2021, instances=20, n_visible=3, n_hidden=[1, 2, 3], onsite_var=0.01,
                       offsite_var=1.0, fd_instances=2, fd_steps=[1e-2, 1e-4, 1e-6],
                       betas=[1.0, 10.0], chunk_size=50),

@@ -15,7 +15,9 @@ from scipy import linalg, special
 from ..models import BoltzmannMachine, UnitaryQNN, gue_states, sample_couplings
 from ..states import haar_states, reduced_state
 
-MODELS = ("haar", "gue", "unitary", "unitary-random-order", "boltzmann")
+MODELS = ("haar", "gue", "unitary", "unitary-reversed-order", "unitary-random-order", "boltzmann")
+#: The reading of the gate order of each unitary model (:meth:`plateaus.UnitaryQNN.sample_instances`).
+UNITARY_ORDERS = {"unitary": "eq11", "unitary-reversed-order": "reversed", "unitary-random-order": "random"}
 GUE_METHODS = ("eigh", "tridiagonal")
 
 #: Absolute error allowed in the return amplitude when the tridiagonal chain is truncated.
@@ -171,9 +173,9 @@ def visible_states(
 
     * ``haar``: Haar-random pure states;
     * ``gue``: :math:`e^{-iHt}|0\ldots0\rangle`, :math:`H` from the GUE (Figs. 3(a), 4(a));
-    * ``unitary``, ``unitary-random-order``: the unitary model with
-      :math:`\theta_j \sim U[\theta_{low}, \theta_{high})` (Fig. 4(b)), gates in the Eq. (11)
-      order or in an order drawn per instance;
+    * ``unitary``, ``unitary-reversed-order``, ``unitary-random-order``: the unitary model
+      with :math:`\theta_j \sim U[\theta_{low}, \theta_{high})` (Fig. 4(b)), gates in the
+      Eq. (11) order, in its reverse, or in an order drawn per instance;
     * ``boltzmann``: :math:`e^{-H}/Z` with the couplings of
       :func:`plateaus.models.sample_couplings` (one row per seed), normalised by
       the operator norm :math:`\|H\|_\infty` (Fig. 4(c)).
@@ -196,10 +198,10 @@ def visible_states(
     if model == "gue":
         states = draw(seeds, lambda rng: gue_states(n, 1, rng, t=t)[0])
         return reduced_state(states, n_visible)
-    if model in ("unitary", "unitary-random-order"):
+    if model in UNITARY_ORDERS:
         qnn = UnitaryQNN(n_visible, n_hidden)
         theta, order = qnn.sample_instances(seeds, theta_range=(theta_low, theta_high),
-                                            order="random" if model == "unitary-random-order" else "eq11")
+                                            order=UNITARY_ORDERS[model])
         return qnn.reduced_state(theta, order=order)
     qbm = BoltzmannMachine(n_visible, n_hidden)
     J = draw(seeds, lambda rng: sample_couplings(qbm.terms, 1, rng, onsite_var, offsite_var)[0])
