@@ -22,7 +22,7 @@ PAPER = {
 #: The size list and the count of draws of each chapter, for the scale ordering checks.
 SIZES = {"typicality": ("n_hidden", "instances"), "models": ("n_hidden", "instances"),
          "area-volume": ("n_hidden", "instances"), "concentration": ("n_qubits", "samples"),
-         "unitary-plateau": ("n_hidden", "instances"),
+         "unitary-plateau": ("n_hidden", "instances"), "unitary-assumptions": ("visible_sizes", "instances"),
          "boltzmann-plateau": ("n_hidden", "instances"), "escaping": ("n_hidden", "instances"),
          "benchmarks": ("t2_qubits", "repeats")}
 
