@@ -61,7 +61,7 @@ def test_models_page_quotes_numbers_and_figure(site):
     html = (site / "_build" / "html" / runner.STAGING / "models.html").read_text()
     assert "fig-models-entropy" in html
     text = re.sub(r"<[^>]+>", "", html)
-    assert re.search(r"Haar states follow Page.s formula\.\s+Over the hidden sizes, their mean entropy is at\s+most\s+\d+\.\d\s+standard", text), "glued Haar check missing"
+    assert re.search(r"Haar states against Page.s formula\.\s+Over the hidden sizes, their mean entropy is at\s+most\s+\d+\.\d\s+standard", text), "glued Haar check missing"
     assert re.search(r"deficits are \d\.\d{3} and\s+\d\.\d{3} nats", text), "glued deficits missing"
     assert "quick" in html  # the page states the scale it ran at
 

@@ -587,18 +587,19 @@ def models_table(n_hidden=(1, 2, 3), instances=40, seed=0):
 
 
 def curve_fit_log2(x, samples):
-    """Independent oracle of a weighted fit of log2 of means (delta-method errors, relative
-    sigma) with the t interval: (slope, low, high, chi2/dof)."""
+    """Independent oracle of a weighted fit of log2 of means (delta-method errors, enlarged by
+    sqrt(chi2/dof) when that exceeds 1) with the t interval: (slope, low, high, chi2/dof)."""
     from scipy import optimize
 
     x = np.asarray(x, float)
     means = np.array([s.mean() for s in samples])
     sigma = np.array([s.std(ddof=1) / np.sqrt(s.size) for s in samples]) / (means * np.log(2))
     y = np.log2(means)
-    (a, b), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=False)
+    (a, b), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=True)
     t = stats.t.ppf(0.975, x.size - 2)
     chi2 = (((y - (a * x + b)) / sigma) ** 2).sum()
-    return a, a - t * np.sqrt(cov[0, 0]), a + t * np.sqrt(cov[0, 0]), chi2 / (x.size - 2)
+    se = np.sqrt(cov[0, 0] * max(1.0, chi2 / (x.size - 2)))
+    return a, a - t * se, a + t * se, chi2 / (x.size - 2)
 
 
 class TestModelsChapter:
