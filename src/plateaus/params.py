@@ -183,6 +183,7 @@ RULES: dict[str, Rule] = {
     "design_instances": integer(3),
     # boltzmann-plateau
     "betas": reals(0.0, open_min=True),
+    "scan_betas": reals(0.0, open_min=True),
     # escaping
     "area_layers": integer(1, 20),
     "small_theta_stds": reals(0.0, open_min=True),
@@ -303,15 +304,15 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
     "boltzmann-plateau": {
         "quick": dict(seed=2021, instances=20, n_visible=3, n_hidden=[1, 2, 3], onsite_var=0.01,
                       offsite_var=1.0, fd_instances=2, fd_steps=[1e-2, 1e-4, 1e-6],
-                      betas=[1.0, 10.0], chunk_size=50),
+                      betas=[1.0, 10.0], scan_betas=[1.0, 3.0, 10.0], chunk_size=50),
         "paper": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4],
                       onsite_var=0.01, offsite_var=1.0, fd_instances=10,
                       fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], betas=[1.0, 10.0],
-                      chunk_size=50),
+                      scan_betas=[1.0, 3.0, 10.0], chunk_size=50),
         "extended": dict(seed=2021, instances=1000, n_visible=3, n_hidden=[1, 2, 3, 4, 5],
                          onsite_var=0.01, offsite_var=1.0, fd_instances=10,
                          fd_steps=[1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6], betas=[1.0, 10.0],
-                         chunk_size=25),
+                         scan_betas=[1.0, 3.0, 10.0], chunk_size=25),
     },
     "escaping": {
         "quick": dict(seed=2021, instances=8, n_visible=3, n_hidden=[1, 2, 3], theta_std=1.0,
