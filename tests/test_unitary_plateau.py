@@ -387,11 +387,6 @@ class TestStatistics:
         assert not fits["rejected"].any()
         # over the sizes where the part does not vanish it has a line again
         assert len(ex.split_fits(pd.concat(rows), [1, 2, 3])) == 3
-        table = fg.split_slopes_table(fits, "o", {"a": "A", "b": "B"})
-        fit = fits[(fits.model == "a") & (fits.part == "inf_q1")]["fit"].iloc[0]
-        assert table.loc[fg.POSITION_PARTS["inf_q1"], "A"] == \
-            f"-0.300 [{fit.slope_low:.3f}, {fit.slope_high:.3f}]; χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
-        assert table.loc[fg.POSITION_PARTS["inf_q4"], "A"] == "exactly 0 at some sizes"
 
     def test_entropy_stats_and_pages_value(self, quick):
         """The random-order state is Haar-like: its mean visible entropy is Page's within noise,
@@ -424,6 +419,17 @@ class TestStatistics:
                         [-0.4, 0.1, -0.5, -0.3], rtol=1e-12)
         assert spread["rejected"] == 0 and spread["draws"] == 3
         assert fg.draws_table(ex.draw_spread(fits)).loc["F (Uhlmann)", "lines rejected"] == "0 of 3"
+        # one draw (-0.5) at least as steep as -0.441; with none, the bound is 1 - 0.05^(1/n)
+        assert spread["as_steep"] == 1
+        assert_allclose(spread["z_paper"], (-0.4 + 0.441) / 0.1, rtol=1e-12)
+        none = ex.draw_spread(fits, paper_slope=-0.6).loc["fidelity"]
+        assert none["as_steep"] == 0
+        assert_allclose(none["as_steep_upper"], 1 - 0.05 ** (1 / 3), rtol=1e-9)
+        full = ex.draw_spread(fits, ex.draw_steps(td), band=0.05)
+        row = full.loc["fidelity"]
+        assert_allclose([row["first_mean"], row["first_min"], row["first_max"]], [-0.4, -0.5, -0.3], rtol=1e-12)
+        assert row["straight"] == 1  # only the draw at -0.4 stays within 0.05 of -0.441 at every step
+        assert fg.draws_table(full).loc["F (Uhlmann)", "first step: mean (range)"] == "-0.400 (-0.500 to -0.300)"
 
 
 class TestTermStructure:
@@ -491,7 +497,15 @@ class TestQuoted:
         # beyond the paper: the last step over every size
         top = df[(df.model == "unitary-random-order") & (df.objective == "root-fidelity")].groupby("n_hidden")["inf_norm"].mean()
         assert_allclose(numbers[f"beyond_{key}_step_last"], np.log2(top.iloc[-1] / top.iloc[-2]), rtol=1e-12)
-        assert_allclose(numbers[f"{key}_paper_gap"], np.abs(np.diff(np.log2(mean)) - ex.PAPER_SLOPE).max())
+        # the steps against the paper's band: the distance of each step's interval from it
+        band = ex.paper_step_band()
+        steps = [(numbers[f"{key}_step_{w}_low"], numbers[f"{key}_step_{w}_high"]) for w in ("first", "last")]
+        misses = [max(0.0, lo - (ex.PAPER_SLOPE + band), (ex.PAPER_SLOPE - band) - hi) for lo, hi in steps]
+        assert numbers[f"{key}_band_miss"] >= max(misses) - 1e-15
+        assert (numbers[f"{key}_band_missed"] > 0) == (numbers[f"{key}_band_miss"] > 0)
+        assert numbers[f"{key}_verdict"] == ("rejected" if numbers[f"{key}_p_line"] < 0.01 else "not rejected")
+        assert numbers[f"{key}_paper_verdict"] == ("consistent with" if numbers[f"{key}_p_paper"] >= 0.05
+                                                   else "not consistent with")
         assert_allclose(numbers["random_root-fidelity_first_log2"], np.log2(mean[0]), rtol=1e-12)
         assert numbers[f"{key}_fit"].startswith(f"{slope:.3f} [")
 
@@ -506,12 +520,24 @@ class TestQuoted:
         assert_allclose(numbers["entropy_page_paper"], page_entropy(8, 2**last) / np.log(2))
         assert (numbers["first_nh"], numbers["last_nh"], numbers["beyond_nh"]) == (1, last, top)
         assert_allclose(sum(numbers[f"holder_random_fidelity_{c}"] for c in ex.CLASSES), 100.0)
-        x = np.array(p["n_hidden"], dtype=float)
-        assert_allclose(numbers["paper_residual"], 0.003 * np.sqrt(np.sum((x - x.mean()) ** 2)), rtol=1e-12)
+        assert_allclose(numbers["paper_step_band"], 0.003 * np.sqrt(18), rtol=1e-12)
         assert_allclose(numbers["t_quantile"], stats.t.ppf(0.975, len(p["n_hidden"]) - 2))
         dr = quick["targets"]
         fits = ex.draw_fits(dr)
         assert_allclose(numbers["draws_fidelity_max"], fits[fits.objective == "fidelity"]["slope_log2"].max())
+        slopes = fits.set_index(["objective", "draw"])["slope_log2"]
+        for name in ("fidelity", "root-fidelity"):
+            assert numbers[f"draws_{name}_as_steep"] == int((slopes[name] <= ex.PAPER_SLOPE).sum())
+            assert_allclose(numbers[f"draws_{name}_z_paper"],
+                            (slopes[name].mean() - ex.PAPER_SLOPE) / slopes[name].std(ddof=1), rtol=1e-12)
+            first = dr[dr.objective == name].pivot(index="draw", columns="n_hidden", values="mean")
+            assert_allclose(numbers[f"draws_{name}_first_min"],
+                            np.log2(first.iloc[:, 1] / first.iloc[:, 0]).min(), rtol=1e-12)
+        shown = ex.norm_fits(df, "mean", p["n_hidden"])
+        shown = shown[shown.objective != "observable"]
+        assert numbers["mean_rejected"] == int(sum(f.p_value < 0.01 for f in shown["fit"]))
+        assert numbers["mean_lines"] == 4
+        assert numbers["shape_nearer"] in ex.CONVENTION_TEXT.values() or numbers["shape_nearer"] == "neither"
         fd = quick["fd"]
         assert_allclose(numbers["fd_best"], fd.groupby(["objective", "n_hidden", "instance"])["rel_error"].min().max())
         # every value is a plain number or a text, ready to glue
@@ -552,6 +578,21 @@ class TestTables:
         s = steps[(steps.model == "unitary") & (steps.x_from == 2)].iloc[0]
         assert table.loc[("Eq. (11) order", "F (Uhlmann)"), "n_h 2 → 3"] == \
             f"{s.step:.3f} [{s.low:.3f}, {s.high:.3f}]"
+        later = fg.steps_table(steps, fg.ORDER_NAMES, ("fidelity",), start=2)
+        assert list(later.columns) == ["n_h 2 → 3", "n_h 3 → 4"]
+        assert later.loc[("Eq. (11) order", "F (Uhlmann)"), "n_h 2 → 3"] == \
+            table.loc[("Eq. (11) order", "F (Uhlmann)"), "n_h 2 → 3"]
+        fits = ex.norm_fits(df)
+        assert "slope, ln per hidden qubit [95 %]" not in fg.slopes_table(fits, fg.ORDER_NAMES, ("fidelity",), ln=False)
+
+    def test_holders_table_in_per_cent(self):
+        holders = pd.DataFrame({"visible": [0.1, 0.2], "across": [0.6, 0.5], "hidden": [0.3, 0.3]},
+                               index=pd.MultiIndex.from_tuples([("unitary", "fidelity"),
+                                                                ("unitary-random-order", "fidelity")],
+                                                               names=["model", "objective"]))
+        table = fg.holders_table(holders, fg.ORDER_NAMES, ("fidelity",))
+        assert table.loc[("random order", "F (Uhlmann)"), fg.CLASS_LABELS["across"]] == "50 %"
+        assert list(table.columns) == [fg.CLASS_LABELS[c] for c in ex.CLASSES]
 
     def test_split_steps_table(self):
         steps = pd.DataFrame({"model": "unitary", "part": "inf_q1", "x_from": [1.0, 2.0], "x_to": [2.0, 3.0],
@@ -568,9 +609,31 @@ class TestTables:
         assert ex.chi2_text(112.38) == "112" and ex.chi2_text(2.664) == "2.7" and ex.chi2_text(0.148) == "0.15" and ex.chi2_text(3.03) == "3.0"
         assert ex.chi2_text(9.96) == "10" and ex.chi2_text(1.0) == "1.0"
 
-    def test_paper_residual(self):
-        """A slope error s/sqrt(S_xx) over n_h = 1..4 (S_xx = 5) means residuals of s."""
-        assert_allclose(ex.paper_residual(0.003), 0.003 * np.sqrt(5), rtol=1e-12)
+    def test_paper_step_band_is_the_largest_step_deviation(self):
+        """Ordinary least squares over n_h = 1..4 with slope error 0.003: the residuals r lie
+        orthogonal to 1 and x with sum r^2 = 0.003^2 * 5 * 2; no step differs from the slope by
+        more than the band, and the middle step can reach it."""
+        band = ex.paper_step_band(0.003)
+        assert_allclose(band, 0.003 * np.sqrt(18), rtol=1e-12)
+        x = np.arange(1.0, 5.0)
+        rng = np.random.default_rng(1)
+        worst = 0.0
+        for _ in range(2000):
+            y = -0.441 * x + rng.normal(size=4)
+            fit = stats.linregress(x, y)
+            y = -0.441 * x + (y - fit.intercept - fit.slope * x) * 0.003 / fit.stderr  # rescale to se 0.003
+            fit = stats.linregress(x, y)
+            assert_allclose(fit.stderr, 0.003, rtol=1e-9)
+            worst = max(worst, np.abs(np.diff(y) - fit.slope).max())
+        assert worst <= band * (1 + 1e-9) and worst > 0.9 * band
+        with pytest.raises(ValueError):
+            ex.paper_step_band(0.003, (1, 2))
+
+    def test_band_misses(self):
+        steps = pd.DataFrame({"x_from": [1, 2, 3], "step": [-0.40, -0.44, -0.50],
+                              "low": [-0.41, -0.46, -0.52], "high": [-0.39, -0.42, -0.48]})
+        m = ex.band_misses(steps, -0.441, 0.01)
+        assert_allclose(m["miss"], [-0.41 - (-0.431), 0.0, -0.451 - (-0.48)], atol=1e-12)
 
     def test_fd_numbers_on_a_small_table(self):
         fd = pd.DataFrame({"objective": "observable", "n_hidden": 1, "instance": [0, 0, 1, 1],

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _st
 
 from .. import analysis as an
 from .. import haar, store
@@ -56,6 +57,8 @@ TARGETS_EXPERIMENT = "target-draws"
 #: not stated).
 PAPER_SLOPE, PAPER_SLOPE_SE = -0.441, 0.003
 PAPER_AXIS = (-1.4, -2.6)
+#: The hidden sizes of the paper's Fig. 3(b), over which its line is fitted (whatever the scale).
+PAPER_SIZES = (1, 2, 3, 4)
 #: Theorem 3's scale sqrt(D_v / D_h): slope per hidden qubit of log2 of the gradient.
 BOUND_SLOPE_LOG2 = -0.5
 
@@ -534,14 +537,49 @@ def draw_fits(td: pd.DataFrame) -> pd.DataFrame:
     return _fits(td, ["draw", "objective"], "mean", "sem")
 
 
-def draw_spread(dfits: pd.DataFrame) -> pd.DataFrame:
+def draw_steps(td: pd.DataFrame) -> pd.DataFrame:
+    """The steps of Fig. 3(b) for every draw of the target: log2 of the mean at one hidden size
+    minus at the one before, per ``draw`` and ``objective`` (columns ``draw``, ``objective``,
+    ``x_from``, ``x_to``, ``step``)."""
+    rows = []
+    for (draw, objective), g in td.groupby(["draw", "objective"]):
+        g = g.sort_values("n_hidden")
+        logs, x = np.log2(g["mean"].to_numpy()), g["n_hidden"].to_numpy()
+        rows.append(pd.DataFrame({"draw": draw, "objective": objective, "x_from": x[:-1], "x_to": x[1:],
+                                  "step": np.diff(logs)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def draw_spread(dfits: pd.DataFrame, dsteps: pd.DataFrame | None = None,
+                paper_slope: float = PAPER_SLOPE, band: float | None = None,
+                level: float = 0.95) -> pd.DataFrame:
     """The slopes of :func:`draw_fits` over the draws, per objective: ``mean``, ``std``
-    (``ddof = 1``), ``min``, ``max``, and ``rejected``, the number of draws whose line is
-    rejected by its errors, out of ``draws``."""
+    (``ddof = 1``), ``min``, ``max``; ``rejected``, the number of draws whose line is rejected
+    by its errors, out of ``draws``; ``as_steep``, the number of draws whose slope is at least
+    as steep as ``paper_slope``; ``as_steep_upper``, the one-sided ``level`` upper bound on the
+    fraction of targets that would give such a slope (Clopper-Pearson: no assumption on the
+    shape of the spread); ``z_paper``, ``(mean - paper_slope) / std``, how many standard
+    deviations of the spread the paper's slope lies below (steeper than) the mean, and
+    ``normal_tail``, the share of a normal spread at least that steep. With ``dsteps``
+    (:func:`draw_steps`): ``first_mean``, ``first_min``, ``first_max`` of the first step, and
+    ``straight``, the number of draws all of whose steps lie within ``paper_slope ± band``
+    (default :func:`paper_step_band`)."""
     g = dfits.groupby("objective")
     out = g["slope_log2"].agg(["mean", "std", "min", "max"])
     out["rejected"] = g["rejected"].sum().astype(int)
     out["draws"] = g.size()
+    out["as_steep"] = g["slope_log2"].apply(lambda v: int((v <= paper_slope).sum())).astype(int)
+    k, n = out["as_steep"].to_numpy(), out["draws"].to_numpy()
+    out["as_steep_upper"] = np.where(k < n, _st.beta.ppf(level, k + 1, np.maximum(n - k, 1)), 1.0)
+    out["z_paper"] = (out["mean"] - paper_slope) / out["std"]
+    out["normal_tail"] = _st.norm.sf(out["z_paper"])
+    if dsteps is not None:
+        band = paper_step_band() if band is None else band
+        first = dsteps[dsteps["x_from"] == dsteps["x_from"].min()].groupby("objective")["step"]
+        out["first_mean"], out["first_min"], out["first_max"] = first.mean(), first.min(), first.max()
+        inside = (dsteps["step"] - paper_slope).abs() <= band
+        per_draw = inside.groupby([dsteps["objective"], dsteps["draw"]]).all()
+        out["straight"] = per_draw.groupby(level="objective").sum().astype(int)
     return out
 
 
@@ -591,10 +629,13 @@ def unscrambled_holders(df: pd.DataFrame, n_visible: int, n_hidden: int) -> pd.S
 def fd_table(fd: pd.DataFrame) -> pd.DataFrame:
     """The largest relative error of central differences over the instances, per step (rows,
     as text) and objective and hidden size (columns), as text."""
-    table = fd.pivot_table(index="step", columns=["objective", "n_hidden"], values="rel_error",
-                           aggfunc="max")
-    table.index = [f"{h:.0e}" for h in table.index]
-    return table.map(lambda x: f"{x:.1e}")
+    names = {"fidelity": "F", "root-fidelity": "√F", "observable": "Tr(O ρ_v)"}
+    table = fd.assign(objective=fd["objective"].map(names)).pivot_table(
+        index="step", columns=["objective", "n_hidden"], values="rel_error", aggfunc="max")
+    present = set(table.columns.get_level_values(0))
+    table = table.reindex(columns=[n for n in names.values() if n in present], level=0)
+    table.index = pd.Index([f"{h:.0e}" for h in table.index], name="step h")
+    return table.rename_axis(columns=["objective", "n_h"]).map(lambda x: f"{x:.1e}")
 
 
 def fd_numbers(fd: pd.DataFrame) -> dict:
@@ -646,12 +687,36 @@ def fit_brief(fit: an.LineFit, digits: int = 3) -> str:
     return f"{fit.interval_text(digits)}, χ²/dof = {chi2_text(fit.chi2_dof)}"
 
 
+#: The fidelity conventions as the page's text names them.
+CONVENTION_TEXT = {"root-fidelity": "the root fidelity √F", "fidelity": "Uhlmann's fidelity F"}
+
+
+def _nearer(distances: dict) -> str:
+    """The convention (:data:`CONVENTION_TEXT`) with the smaller distance, or ``"neither"``."""
+    (a, da), (b, db) = distances.items()
+    if da == db:
+        return "neither"
+    return CONVENTION_TEXT[a] if da < db else CONVENTION_TEXT[b]
+
+
+def verdict(fit: an.LineFit) -> str:
+    """``"rejected"`` when the fit's errors reject its straight line (p < 0.01,
+    :meth:`plateaus.analysis.LineFit.rejected`), else ``"not rejected"``: for a sentence."""
+    return "rejected" if fit.rejected() else "not rejected"
+
+
+def holds(fit: an.LineFit, value: float) -> str:
+    """``"holds"`` when ``value`` lies in the fit's 95 % interval, else ``"excludes"``."""
+    return "holds" if fit.slope_low <= value <= fit.slope_high else "excludes"
+
+
 def _fit_numbers(key: str, fit: an.LineFit, full: bool = False) -> dict:
-    """The numbers of one fit: slope and interval in log2, chi^2/dof, the line's p-value and the
-    short text (:func:`fit_brief`); with ``full``, the ln reading and the long text too."""
+    """The numbers of one fit: slope and interval in log2, chi^2/dof, the line's p-value, the
+    short text (:func:`fit_brief`) and the verdict on the line (:func:`verdict`); with ``full``,
+    the ln reading and the long text too."""
     out = {f"{key}_slope_log2": fit.slope, f"{key}_low_log2": fit.slope_low,
            f"{key}_high_log2": fit.slope_high, f"{key}_chi2_dof": fit.chi2_dof,
-           f"{key}_p_line": fit.p_value, f"{key}_fit": fit_brief(fit)}
+           f"{key}_p_line": fit.p_value, f"{key}_fit": fit_brief(fit), f"{key}_verdict": verdict(fit)}
     if full:
         ln = fit.in_base("ln")
         out.update({f"{key}_slope_ln": ln.slope, f"{key}_low_ln": ln.slope_low,
@@ -676,12 +741,46 @@ def _tag(model: str, objective: str) -> str:
     return f"{ORDER_TAGS[model]}_{objective}"
 
 
-def paper_residual(slope_se: float = PAPER_SLOPE_SE, sizes=(1, 2, 3, 4)) -> float:
-    r"""The scatter about its line that a least-squares slope error implies: the residual
-    standard deviation :math:`s = \sigma_a \sqrt{\sum_i (x_i - \bar x)^2}` of an unweighted
-    fit over ``sizes`` (for the paper's Fig. 3(b): how close its points lie to its line)."""
+def paper_step_band(slope_se: float = PAPER_SLOPE_SE, sizes=PAPER_SIZES) -> float:
+    r"""How far any step of the paper's points can lie from the paper's slope.
+
+    The caption of Fig. 3(b) describes an ordinary least-squares line "with the standard error
+    of the estimated slope under the assumption of residual normality": then the residuals
+    :math:`r` of its points at ``sizes`` have :math:`\sum r_i^2 = \sigma_a^2 S_{xx} (n - 2)`
+    and lie in the space orthogonal to :math:`1` and :math:`x`. A step
+    :math:`y_{i+1} - y_i` differs from the slope by :math:`r_{i+1} - r_i`, at most
+    :math:`\sqrt{\sum r^2}\,\|P(e_{i+1} - e_i)\|` with :math:`P` the projection onto that
+    space. Returns the largest of these bounds over the steps (for unit spacing and four
+    points, :math:`\sigma_a \sqrt{18}`; 0.0127 for the paper's 0.003): whatever the paper's
+    points were, each of its steps lies within this distance of its slope."""
     x = np.asarray(sizes, dtype=float)
-    return float(slope_se * np.sqrt(np.sum((x - x.mean()) ** 2)))
+    n = x.size
+    if n < 3:
+        raise ValueError(f"a slope error from residuals needs at least 3 sizes, got {n}")
+    rss = slope_se**2 * np.sum((x - x.mean()) ** 2) * (n - 2)
+    basis = np.column_stack([np.ones(n), x])
+    residual_space = np.eye(n) - basis @ np.linalg.pinv(basis)
+    steps = np.diff(np.eye(n), axis=0)  # rows e_{i+1} - e_i
+    return float(np.sqrt(rss) * np.linalg.norm(steps @ residual_space, axis=1).max())
+
+
+def band_misses(steps: pd.DataFrame, centre: float, half_width: float) -> pd.DataFrame:
+    """For each step of ``steps`` (columns ``step``, ``low``, ``high``): ``miss``, the distance
+    from its interval to the band ``centre ± half_width`` (0 where they overlap)."""
+    lo, hi = centre - half_width, centre + half_width
+    miss = np.maximum(0.0, np.maximum(steps["low"] - hi, lo - steps["high"]))
+    return steps.assign(miss=miss)
+
+
+def _band_numbers(key: str, steps: pd.DataFrame, band: float) -> dict:
+    """How a group's steps compare with the paper's straight line: ``<key>_band_missed`` (how
+    many step intervals miss the band :data:`PAPER_SLOPE` ± ``band``), ``<key>_band_miss`` (the
+    largest distance by which one misses it, 0 if none) and ``<key>_band_worst_text`` (that
+    step, ``"-0.395 [-0.413, -0.376]"``)."""
+    m = band_misses(steps.sort_values("x_from"), PAPER_SLOPE, band)
+    worst = m.loc[m["miss"].idxmax()]
+    return {f"{key}_band_missed": int((m["miss"] > 0).sum()), f"{key}_band_miss": float(worst["miss"]),
+            f"{key}_band_worst_text": f"{worst['step']:.3f} [{worst['low']:.3f}, {worst['high']:.3f}]"}
 
 
 def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -726,7 +825,7 @@ def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.D
         "haar": haar_curve(params),
         "holders": largest_holders(df, max(paper)),
         "draw_fits": draw_fits(td),
-        "draw_spread": draw_spread(draw_fits(td)),
+        "draw_spread": draw_spread(draw_fits(td), draw_steps(td)),
         "beyond_mean_fits": norm_fits(df, "mean"),
         "beyond_rms_fits": class_fits(all_terms),
         "beyond_mean_steps": bootstrap_steps(df, by, "inf_norm", seed=seed),
@@ -751,19 +850,34 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
                  "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top,
                  "second_nh": paper[1], "prev_nh": paper[-2], "beyond_prev_nh": beyond[-2]}
     # Figs. 3(b) and 5(a): lines, their quality, their distance from the paper's slope, steps
+    band = paper_step_band(PAPER_SLOPE_SE, PAPER_SIZES)
     for stat in ("mean", "var"):
         for row in r[f"{stat}_fits"].itertuples():
             key = f"{stat}_{_tag(row.model, row.objective)}"
             out.update(_fit_numbers(key, row.fit, full=True))
             if stat == "mean":
                 dist = an.slope_distance(row.fit, PAPER_SLOPE)
-                out.update({f"{key}_t_paper": dist["t"], f"{key}_p_paper": dist["p_value"]})
+                out.update({f"{key}_t_paper": dist["t"], f"{key}_p_paper": dist["p_value"],
+                            f"{key}_paper_verdict": "consistent with" if dist["p_value"] >= 0.05
+                            else "not consistent with",
+                            f"{key}_vs_ln_reading": holds(row.fit, PAPER_SLOPE / np.log(2))})
+            else:  # the variance against the square of the theorem's scale
+                out[f"{key}_vs_square"] = holds(row.fit, 2 * BOUND_SLOPE_LOG2)
         for (model, objective), s in r[f"{stat}_steps"].groupby(["model", "objective"]):
             out.update(_step_numbers(f"{stat}_{_tag(model, objective)}", s))
             if stat == "mean":  # how far the steps stray from the paper's straight line
-                out[f"mean_{_tag(model, objective)}_paper_gap"] = float(np.abs(s["step"] - PAPER_SLOPE).max())
+                out.update(_band_numbers(f"mean_{_tag(model, objective)}", s, band))
+    # how many of the lines the page shows for Fig. 3(b) (both fidelities) and, per order, for
+    # Fig. 5(a) (three objectives) are rejected
+    shown = r["mean_fits"][r["mean_fits"]["objective"].isin(["fidelity", "root-fidelity"])]
+    out.update({"mean_lines": len(shown), "mean_rejected": int(shown["rejected"].sum()),
+                "fit_steps": len(paper) - 1})
+    for model, tag in ORDER_TAGS.items():
+        v = r["var_fits"][r["var_fits"]["model"] == model]
+        out.update({f"var_{tag}_lines": len(v), f"var_{tag}_rejected": int(v["rejected"].sum())})
     out.update({"paper_slope": PAPER_SLOPE, "paper_se": PAPER_SLOPE_SE, "paper_top": PAPER_AXIS[0],
-                "paper_bottom": PAPER_AXIS[1], "paper_residual": paper_residual(PAPER_SLOPE_SE, paper),
+                "paper_bottom": PAPER_AXIS[1], "paper_step_band": band,
+                "paper_band_low": PAPER_SLOPE - band, "paper_band_high": PAPER_SLOPE + band,
                 "bound_log2": BOUND_SLOPE_LOG2, "bound_ln": BOUND_SLOPE_LOG2 * np.log(2),
                 "paper_as_ln_in_log2": PAPER_SLOPE / np.log(2), "fit_dof": len(paper) - 2,
                 "t_quantile": an.t_quantile(len(paper) - 2)})
@@ -775,11 +889,26 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     # other draws of the target
     out["draws"] = params["target_draws"]
     for name, row in r["draw_spread"].iterrows():
-        out.update({f"draws_{name}_{col}": row[col] for col in ("mean", "std", "min", "max")})
-        out[f"draws_{name}_rejected"] = int(row["rejected"])
+        out.update({f"draws_{name}_{col}": row[col]
+                    for col in ("mean", "std", "min", "max", "z_paper", "first_mean", "first_min", "first_max")})
+        out.update({f"draws_{name}_{col}": int(row[col]) for col in ("rejected", "as_steep", "straight")})
+        out.update({f"draws_{name}_as_steep_upper": 100.0 * row["as_steep_upper"],
+                    f"draws_{name}_normal_tail": 100.0 * row["normal_tail"]})
+    spread = r["draw_spread"]
+    apart = (spread.loc["root-fidelity", "max"] < spread.loc["fidelity", "min"]
+             or spread.loc["fidelity", "max"] < spread.loc["root-fidelity", "min"])
+    out["draws_overlap"] = "do not overlap" if apart else "overlap"
+    # which convention is nearer the paper: in shape (the largest miss of a step interval from
+    # the paper's band) and over the draws (the paper's slope in standard deviations of the spread)
+    miss = {name: out[f"mean_random_{name}_band_miss"] for name in ("root-fidelity", "fidelity")}
+    out["shape_nearer"] = _nearer(miss)
+    out["draws_nearer"] = _nearer({name: abs(spread.loc[name, "z_paper"]) for name in miss})
+    out["fidelity_match"] = out["shape_nearer"] if out["shape_nearer"] == out["draws_nearer"] else "undecided"
     # term classes: RMS lines and steps, the 2-design value, who holds the largest entry
     for row in r["class_fits"].itertuples():
-        out.update(_fit_numbers(f"rms_{_tag(row.model, row.objective)}_{row.cls}", row.fit))
+        key = f"rms_{_tag(row.model, row.objective)}_{row.cls}"
+        out.update(_fit_numbers(key, row.fit))
+        out[f"{key}_vs_bound"] = holds(row.fit, BOUND_SLOPE_LOG2)
     for (model, objective), s in r["rms_steps"].groupby(["model", "objective"]):
         out.update(_step_numbers(f"rms_{_tag(model, objective)}_all", s))
     cstats = r["cstats"]
@@ -804,6 +933,10 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     for row in r["split_fits"].itertuples():
         if row.objective == "fidelity":
             out.update(_fit_numbers(f"split_{ORDER_TAGS[row.model]}_{row.part}", row.fit))
+    split = r["split_fits"][r["split_fits"]["objective"] == "fidelity"]
+    out.update({"split_lines": len(split), "split_rejected": int(split["rejected"].sum()),
+                "split_chi2_min": chi2_text(split["chi2_dof"].min()),
+                "split_chi2_max": chi2_text(split["chi2_dof"].max())})
     for (model, part), s in r["split_steps"].groupby(["model", "part"]):
         out.update(_step_numbers(f"split_{ORDER_TAGS[model]}_{part}", s))
     fid = df[(df["objective"] == "fidelity") & (df["n_hidden"] == last)]
@@ -831,6 +964,9 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     for name in ("mean", "rms"):
         for row in r[f"beyond_{name}_fits"].itertuples():
             out.update(_fit_numbers(f"beyond_{name}_{_tag(row.model, row.objective)}", row.fit))
+        for model, tag in ORDER_TAGS.items():
+            b = r[f"beyond_{name}_fits"][r[f"beyond_{name}_fits"]["model"] == model]
+            out.update({f"beyond_{name}_{tag}_lines": len(b), f"beyond_{name}_{tag}_rejected": int(b["rejected"].sum())})
         for (model, objective), s in r[f"beyond_{name}_steps"].groupby(["model", "objective"]):
             out.update(_step_numbers(f"beyond_{name}_{_tag(model, objective)}", s))
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}

@@ -59,19 +59,21 @@ def _ordered(rows: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
     return rows.sort_values(["model", "objective"], kind="stable")
 
 
-def slopes_table(fits: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
+def slopes_table(fits: pd.DataFrame, model_names: dict, objectives, ln: bool = True) -> pd.DataFrame:
     r"""Fitted slopes (a table of :func:`plateaus.analysis.log_fits`) as text: per reading of
     the gate order (renamed by ``model_names``) and objective (in the order given), the slope
-    per hidden qubit with its 95 % interval in :math:`\log_2` and in :math:`\ln`, and the
-    line's :math:`\chi^2/\mathrm{dof}`, p-value and verdict (:func:`quality_cell`)."""
+    per hidden qubit with its 95 % interval in :math:`\log_2` and, with ``ln``, in :math:`\ln`,
+    and the line's :math:`\chi^2/\mathrm{dof}`, p-value and verdict (:func:`quality_cell`)."""
     rows = _ordered(fits, model_names, objectives)
-    return pd.DataFrame({
+    table = {
         "gate order": rows["model"].map(model_names).astype(str).to_numpy(),
         "objective": rows["objective"].map(OBJECTIVE_TEXT).astype(str).to_numpy(),
         "slope, log2 per hidden qubit [95 %]": [fit_cell(f) for f in rows["fit"]],
-        "slope, ln per hidden qubit [95 %]": [fit_cell(f.in_base("ln")) for f in rows["fit"]],
-        "χ²/dof of the line": [quality_cell(f) for f in rows["fit"]],
-    }).set_index(["gate order", "objective"])
+    }
+    if ln:
+        table["slope, ln per hidden qubit [95 %]"] = [fit_cell(f.in_base("ln")) for f in rows["fit"]]
+    table["χ²/dof of the line"] = [quality_cell(f) for f in rows["fit"]]
+    return pd.DataFrame(table).set_index(["gate order", "objective"])
 
 
 def _step_label(x_from, x_to) -> str:
@@ -82,10 +84,12 @@ def _step_cell(row) -> str:
     return f"{row.step:.3f} [{row.low:.3f}, {row.high:.3f}]"
 
 
-def steps_table(steps: pd.DataFrame, model_names: dict, objectives) -> pd.DataFrame:
+def steps_table(steps: pd.DataFrame, model_names: dict, objectives, start=None) -> pd.DataFrame:
     r"""Per-step differences (:func:`plateaus.experiments.unitary_plateau.bootstrap_steps`) as
     text, ``step [low, high]``: a row per reading of the gate order and objective, a column per
-    step ``n_h a → b``."""
+    step ``n_h a → b`` (only the steps from ``n_h = start`` on, when given)."""
+    if start is not None:
+        steps = steps[steps["x_from"] >= start]
     rows = _ordered(steps, model_names, objectives)
     rows = rows.assign(column=[_step_label(a, b) for a, b in zip(rows["x_from"], rows["x_to"])],
                        cell=[_step_cell(r) for r in rows.itertuples()],
@@ -98,19 +102,16 @@ def steps_table(steps: pd.DataFrame, model_names: dict, objectives) -> pd.DataFr
                          columns=columns).rename_axis(columns=None)
 
 
-def split_slopes_table(fits: pd.DataFrame, objective: str, model_names: dict) -> pd.DataFrame:
-    """The lines of :func:`plateaus.experiments.unitary_plateau.split_fits` for one objective
-    as text, ``slope [low, high]; χ²/dof = x``, a row per part and a column per reading of the
-    gate order (renamed by ``model_names``); a part without a line (exactly zero at some size)
-    reads ``exactly 0 at some sizes``."""
-    parts = {**POSITION_PARTS, **CLASS_PARTS}
-    sub = fits[fits["objective"] == objective]
-    text = sub.assign(text=[ex.fit_brief(f).replace(", χ²", "; χ²") for f in sub["fit"]])
-    table = (text.pivot(index="part", columns="model", values="text")
-             .reindex(index=list(parts), columns=list(model_names)).astype(object)
-             .fillna("exactly 0 at some sizes"))
-    return table.rename(index=parts, columns=model_names).rename_axis(
-        index="part of the gradient", columns="gate order")
+def holders_table(holders: pd.DataFrame, model_names: dict, objectives=("fidelity", "observable")) -> pd.DataFrame:
+    """:func:`~plateaus.experiments.unitary_plateau.largest_holders` for the page: per reading of
+    the gate order and objective, the share of instances (whole per cent) in which the largest
+    gradient entry belongs to each class of term."""
+    rows = _ordered(holders.reset_index(), model_names, objectives)
+    out = pd.DataFrame({CLASS_LABELS[c]: [f"{100 * v:.0f} %" for v in rows[c]] for c in CLASS_LABELS})
+    out.index = pd.MultiIndex.from_arrays([rows["model"].map(model_names).astype(str).to_numpy(),
+                                           rows["objective"].map(OBJECTIVE_TEXT).astype(str).to_numpy()],
+                                          names=["gate order", "objective"])
+    return out
 
 
 def split_steps_table(steps: pd.DataFrame, model_names: dict) -> pd.DataFrame:
@@ -128,11 +129,17 @@ def split_steps_table(steps: pd.DataFrame, model_names: dict) -> pd.DataFrame:
 
 
 def draws_table(spread: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~plateaus.experiments.unitary_plateau.draw_spread` for the page: the slopes over
-    the draws (mean, standard deviation, smallest, largest; 3 decimals) and how many of the
-    draws' lines their errors reject."""
-    out = spread[["mean", "std", "min", "max"]].round(3)
+    """:func:`~plateaus.experiments.unitary_plateau.draw_spread` for the page, a row per fidelity
+    convention: the slopes over the draws (mean ± standard deviation, smallest to largest), how
+    many draws' lines their errors reject and, when the spread has them, the first step (mean,
+    smallest to largest); 3 decimals."""
+    out = pd.DataFrame(index=spread.index)
+    out["slope: mean ± sd"] = [f"{m:.3f} ± {s:.3f}" for m, s in zip(spread["mean"], spread["std"])]
+    out["slope: range"] = [f"{a:.3f} to {b:.3f}" for a, b in zip(spread["min"], spread["max"])]
     out["lines rejected"] = [f"{int(r)} of {int(n)}" for r, n in zip(spread["rejected"], spread["draws"])]
+    if "first_mean" in spread:
+        out["first step: mean (range)"] = [f"{m:.3f} ({a:.3f} to {b:.3f})" for m, a, b in
+                                           zip(spread["first_mean"], spread["first_min"], spread["first_max"])]
     return out.rename(index=OBJECTIVE_TEXT).rename_axis(index="objective")
 
 
@@ -170,7 +177,8 @@ def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
         ax.plot(x, fit(x), ls="--", lw=1.2, color=MODEL_COLORS[model],
                 label=fit_label(ORDER_NAMES[model], fit))
         if model == "unitary-random-order":
-            _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} (Theorem 3)")
+            scale = "Theorem 3's scale" + (", squared" if value == "var" else "")
+            _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} ({scale})")
     stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
     ax.set_ylabel(rf"$\log_2$ {stat}")
     ax.set_xlabel("hidden qubits $n_h$")
@@ -373,10 +381,11 @@ def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_
 
 def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bound_slope: float = -0.5):
     r"""The log2 slope of Fig. 3(b) for every draw of the thermal target (dots; draw 0, the
-    chapter's target, ringed), per fidelity convention, beside the paper's slope and the bound's."""
+    chapter's target, ringed), per fidelity convention, beside the paper's slope and the slope
+    of the theorem's scale."""
     fig, ax = new_figure(width=6.4, height=3.0)
     names = [n for n in ("fidelity", "root-fidelity") if n in set(slopes["objective"])]
-    rng = np.random.default_rng(0)  # horizontal jitter only
+    rng = np.random.default_rng(0)  # vertical jitter only, to separate the dots
     for i, name in enumerate(names):
         s = slopes[slopes["objective"] == name]
         y = i + rng.uniform(-0.15, 0.15, len(s))
@@ -386,7 +395,7 @@ def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bou
                    edgecolors="k", zorder=4, label="the chapter's target" if i == 0 else None)
     ax.axvspan(paper_slope - paper_se, paper_slope + paper_se, color=PALETTE[3], alpha=0.3)
     ax.axvline(paper_slope, color=PALETTE[3], lw=1.2, label=f"paper: {paper_slope} ± {paper_se}")
-    ax.axvline(bound_slope, color="0.45", ls=":", lw=1.2, label=f"bound: {bound_slope:g}")
+    ax.axvline(bound_slope, color="0.45", ls=":", lw=1.2, label=f"Theorem 3's scale: {bound_slope:g}")
     ax.set_yticks(range(len(names)), [OBJECTIVE_LABELS[n] for n in names])
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
