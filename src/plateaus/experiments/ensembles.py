@@ -15,7 +15,11 @@ from scipy import linalg, special
 from ..models import BoltzmannMachine, UnitaryQNN, gue_states, sample_couplings
 from ..states import haar_states, reduced_state
 
-MODELS = ("haar", "gue", "unitary", "unitary-reversed-order", "unitary-random-order", "boltzmann")
+#: The models of the models chapter, in the order that seeds them (``[seed, index, n_hidden]``):
+#: never reorder or insert, or a re-run of its committed tables draws other instances.
+MODELS = ("haar", "gue", "unitary", "unitary-random-order", "boltzmann")
+#: Every ensemble :func:`visible_states` draws: the models and the reversed gate order.
+ENSEMBLES = MODELS + ("unitary-reversed-order",)
 #: The reading of the gate order of each unitary model (:meth:`plateaus.UnitaryQNN.sample_instances`).
 UNITARY_ORDERS = {"unitary": "eq11", "unitary-reversed-order": "reversed", "unitary-random-order": "random"}
 GUE_METHODS = ("eigh", "tridiagonal")
@@ -184,8 +188,8 @@ def visible_states(
     instance) or ``"tridiagonal"`` (:func:`gue_state_tridiagonal`: the same law in
     :math:`O(D)` work, but different draws from the same seed).
     """
-    if model not in MODELS:
-        raise ValueError(f"model = {model!r} is not allowed; expected one of {', '.join(MODELS)}")
+    if model not in ENSEMBLES:
+        raise ValueError(f"model = {model!r} is not allowed; expected one of {', '.join(ENSEMBLES)}")
     if gue_method not in GUE_METHODS:
         raise ValueError(f"gue_method = {gue_method!r} is not allowed; expected one of {', '.join(GUE_METHODS)}")
     n = n_visible + n_hidden
