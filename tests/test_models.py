@@ -463,6 +463,24 @@ class TestThermalTarget:
         assert np.abs(thermal_target(2021, 3, 0.01, 1.0, draw=1) - sigma).max() > 1e-2
         assert np.abs(thermal_target(2022, 3, 0.01, 1.0) - sigma).max() > 1e-2
 
+    @pytest.mark.parametrize("seed, n_visible, draw", [(2021, 3, 0), (7, 2, 1), (2021, 3, 4)])
+    def test_normalised_is_the_gibbs_state_of_the_unit_norm_hamiltonian(self, seed, n_visible, draw):
+        sigma = thermal_target(seed, n_visible, 0.01, 1.0, draw, normalise=True)
+        rng = np.random.default_rng([seed, 0, draw])
+        J = sample_couplings(two_local_terms(n_visible), 1, rng, onsite_var=0.01, offsite_var=1.0)[0]
+        H = dense_hamiltonian(J, two_local_terms(n_visible))
+        H = H / np.abs(np.linalg.eigvalsh(H)).max()  # unit operator norm
+        ref = sla.expm(-H)
+        assert_allclose(sigma, ref / np.trace(ref).real, rtol=0, atol=1e-12)
+        # a Gibbs state of a unit-norm H: eigenvalue ratios within e^2
+        p = np.linalg.eigvalsh(sigma)
+        assert p.max() / p.min() <= np.exp(2.0) * (1 + 1e-12)
+
+    def test_normalise_default_is_the_unnormalised_target(self):
+        sigma = thermal_target(2021, 3, 0.01, 1.0)
+        assert np.array_equal(sigma, thermal_target(2021, 3, 0.01, 1.0, 0, normalise=False))
+        assert np.abs(thermal_target(2021, 3, 0.01, 1.0, normalise=True) - sigma).max() > 1e-2
+
     def test_both_chapters_use_it(self):
         from plateaus.experiments import escaping, unitary_plateau
 
