@@ -290,7 +290,7 @@ CHAPTERS: dict[str, dict[str, dict[str, Any]]] = {
                       theta_std=1.0, onsite_var=0.01, offsite_var=1.0,
                       models=["unitary", "unitary-reversed-order", "unitary-random-order"],
                       objectives=["fidelity", "root-fidelity", "observable"],
-                      design_qubits=[3, 4], design_instances=30, design_orders=1,
+                      design_qubits=[3, 4], design_instances=30, design_orders=2,
                       chunk_size=100),
         "paper": dict(seed=2021, instances=1000, visible_sizes=[1, 2, 3, 4], n_hidden=[2, 4, 6],
                       theta_std=1.0, onsite_var=0.01, offsite_var=1.0,
