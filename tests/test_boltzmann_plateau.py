@@ -279,18 +279,29 @@ def quick_tables(tmp_path_factory):
     mp.setenv("PLATEAUS_DATA", str(root))
     try:
         params = {"scale": "quick", "instances": 12}
-        yield (bp.sensitivity(params), bp.theorem4(params), bp.finite_differences(params))
+        yield (bp.sensitivity(params), bp.theorem4(params), bp.finite_differences(params),
+               bp.theorem4_betas(params), bp.spectra(params))
     finally:
         mp.undo()
 
 
-PARAMS = {"scale": "quick", "instances": 12}
+#: The repository's data root, where the committed extended table lies.
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
-def numbers(quick_tables):
-    df, th, fd = quick_tables
-    return bp.quoted(PARAMS, df, fd, th, n_boot=400)
+def extended():
+    return bp.load_extended(root=DATA)
+
+
+PARAMS = {"scale": "quick", "instances": 12}
+PARAMS_SEED = 2021
+
+
+@pytest.fixture(scope="module")
+def numbers(quick_tables, extended):
+    df, th, fd, tt, sp = quick_tables
+    return bp.quoted(PARAMS, df, fd, th, tt, sp, extended, n_boot=400)
 
 
 class TestQuickScale:
@@ -406,12 +417,13 @@ class TestQuoted:
         assert (numbers["step_first_from"], numbers["step_last_to"]) == (1, 3)
 
     def test_bootstrap_is_seeded_from_the_parameters(self, quick_tables, numbers):
-        df, th, fd = quick_tables
-        again = bp.quoted(PARAMS, df, fd, th, n_boot=400)
-        other = bp.quoted({**PARAMS, "seed": 7}, df, fd, th, n_boot=400)
-        assert again["mean_i_step_first_low"] == numbers["mean_i_step_first_low"]
-        assert other["mean_i_step_first_low"] != numbers["mean_i_step_first_low"]
-        assert other["mean_i"] == numbers["mean_i"]
+        df, th, fd, tt, sp = quick_tables
+        again = bp.quoted(PARAMS, df, fd, th, tt, sp, None, n_boot=400)
+        other = bp.quoted({**PARAMS, "seed": 7}, df, fd, th, tt, sp, None, n_boot=400)
+        for key in ("mean_i_step_first_low", "gamma_h1_low", "mg_book_1_1_3_low"):
+            assert again[key] == numbers[key]
+            assert other[key] != numbers[key]
+        assert other["mean_i"] == numbers["mean_i"] and other["gamma_h1"] == numbers["gamma_h1"]
 
     def test_norm_fits(self, quick_tables, numbers):
         df = quick_tables[0]
@@ -440,7 +452,7 @@ class TestQuoted:
         assert (steps["power_law_low"] < steps["power_law"]).all()
 
     def test_class_and_theorem_fits(self, quick_tables, numbers):
-        df, th, _ = quick_tables
+        df, th, *_ = quick_tables
         fixed = df[df.reading == "fixed-point"].set_index("n_hidden")["inf_across"]
         assert_allclose(numbers["class_ii_across"], weighted_line(*log2_mean(fixed))[0], rtol=1e-9)
         sub = th[(th.eigenbasis == "two-local") & (th.beta == 10.0) & (th.perturbation == "hidden")]
@@ -462,7 +474,7 @@ class TestQuoted:
                         rtol=1e-9)
 
     def test_values_shares_and_finite_differences(self, quick_tables, numbers):
-        df, _, fd = quick_tables
+        df, _, fd, *_ = quick_tables
         _, y, _ = log2_mean(reading(df, "renormalised"))
         assert_allclose([numbers["log2_i_first"], numbers["log2_i_last"]], y[[0, -1]], rtol=1e-12)
         assert numbers["visible_share"] == 100 * (df["argmax_class"] == "visible").mean()
@@ -544,9 +556,9 @@ class TestVerdicts:
         assert numbers["th_haar_1_traceless_vs_bound"] == bp.pair_verdict(across, hidden)
 
     def test_estimate_ratio(self, quick_tables, numbers):
-        th = quick_tables[1]
+        th = quick_tables[3]  # the page's Theorem 4 numbers come from the beta scan
         ratio = bp.estimate_ratio(th)
-        assert set(ratio["perturbation"]) == {"across", "hidden"} and len(ratio) == 2 * 2 * 3
+        assert set(ratio["perturbation"]) == {"across", "hidden"} and len(ratio) == 2 * 3 * 3
         one = th[(th.eigenbasis == "haar") & (th.beta == 10.0) & (th.perturbation == "hidden") & (th.n_hidden == 2)]
         est = np.sqrt(2.0 ** (3 - 2) * one["purity"]).mean()
         row = ratio[(ratio.beta == 10.0) & (ratio.perturbation == "hidden") & (ratio.n_hidden == 2)]
@@ -557,7 +569,7 @@ class TestVerdicts:
 class TestResultsRows:
     def test_rows(self, numbers):
         rows = bp.results_rows(numbers)
-        assert len(rows) == 7
+        assert len(rows) == 7 + len(bp.issue16_rows(numbers))
         assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
         first = rows[0]
         assert first["paper"].startswith(f"{bp.PAPER_SLOPE} ± {bp.PAPER_SLOPE_SE}")
@@ -610,3 +622,361 @@ class TestSummaries:
             bp.replica_points(df, "median")
         with pytest.raises(ValueError, match="seed"):
             bp.log_steps(df, "reading", "inf_all", seed=-1)
+
+
+# --------------------------------------------------------------------------- issue 16: the store
+
+
+class TestStoreKeys:
+    def test_first_tables_are_keyed_without_the_added_parameters(self):
+        """The committed tables' manifests hold exactly the key store_params gives them, so the
+        page reads them from the cache and never recomputes them."""
+        import json
+
+        from plateaus.fingerprint import canonical_json
+        from plateaus.params import chapter_params
+
+        for scale in ("quick", "paper", "extended"):
+            params = chapter_params("boltzmann-plateau", scale)
+            assert set(bp.ADDED_KEYS) <= set(params)
+            manifest = json.loads((DATA / "boltzmann-plateau" / scale / "manifest.json").read_text())
+            for name in bp.FIRST_TABLES:
+                stored = manifest["experiments"][name]["parameters"]
+                assert canonical_json(stored) == canonical_json(bp.store_params(name, params)), (scale, name)
+            assert bp.store_params(bp.THEOREM_BETAS, params) == params
+            assert bp.store_params(bp.SPECTRA, params) == params
+
+    def test_beta_scan_repeats_the_committed_theorem_rows(self, quick_tables):
+        _, th, _, tt, _ = quick_tables
+        keys = ["n_hidden", "instance", "eigenbasis", "beta", "perturbation"]
+        both = th.merge(tt, on=keys, suffixes=("", "_scan"))
+        assert len(both) == len(th) and set(tt["beta"]) == {1.0, 3.0, 10.0}
+        assert (both["sensitivity"] == both["sensitivity_scan"]).all()
+        assert (both["purity"] == both["purity_scan"]).all()
+
+
+# --------------------------------------------------------------------------- issue 16: Gamma
+
+
+def dense_normalised_spectrum(J, labels):
+    H = dense_h(J, labels)
+    return np.linalg.eigvalsh(H / np.linalg.norm(H, 2))
+
+
+class TestLevelSpacing:
+    def test_inverse_gap_sums_against_a_loop(self):
+        E = np.random.default_rng(1).normal(size=(3, 7))
+        out = bp.inverse_gap_sums(E)
+        for b in range(3):
+            for n in range(7):
+                expected = sum(1 / (E[b, n] - E[b, j]) for j in range(7) if j != n) / 7
+                assert_allclose(out[b, n], expected, rtol=1e-12)
+
+    def test_picket_fence_closed_form(self):
+        """Equal spacing delta: the edge levels have |sigma| = H_{D-1}/(D delta), the largest,
+        the same in every instance, so the bootstrap interval has no width; Gamma(beta) =
+        Gamma(1)/beta and D Tr rho^2 is the closed form of a geometric distribution."""
+        D, delta, B = 16, 0.1, 6
+        E = np.tile(np.arange(D) * delta, (B, 1))
+        sp = pd.DataFrame({"n_hidden": 1, "instance": np.repeat(np.arange(B), D),
+                           "level": np.tile(np.arange(D), B), "energy": E.ravel()})
+        ls = bp.level_spacing(sp, [1.0, 4.0], seed=0, n_boot=200)
+        harmonic = (1 / np.arange(1, D)).sum()
+        one, four = ls.iloc[0], ls.iloc[1]
+        assert_allclose(one["gamma"], harmonic / (D * delta), rtol=1e-12)
+        assert_allclose([one["gamma_low"], one["gamma_high"]], one["gamma"], rtol=1e-12)
+        assert_allclose(four["gamma"], one["gamma"] / 4, rtol=1e-12)
+        assert one["argmax_place"] in ("ground", "top") and one["top_share"] == pytest.approx(1 / B)
+        q = np.exp(-4.0 * delta)
+        p = q ** np.arange(D) * (1 - q) / (1 - q**D)
+        assert_allclose(four["d_purity"], D * (p**2).sum(), rtol=1e-12)
+
+    def test_spectra_table_against_dense_matrices(self, quick_tables):
+        sp = quick_tables[4]
+        assert set(sp["n_hidden"]) == {1, 2, 3}
+        for n_hidden in (1, 3):
+            n = N_V + n_hidden
+            labels = two_local_terms(n)
+            seeds = np.random.SeedSequence([2021, n_hidden]).spawn(2)
+            J = np.stack([sample_couplings(n, 1, np.random.default_rng(s), 0.01, 1.0)[0] for s in seeds])
+            for i in range(2):
+                got = sp[(sp.n_hidden == n_hidden) & (sp.instance == i)].sort_values("level")["energy"]
+                assert_allclose(got, dense_normalised_spectrum(J[i], labels), atol=1e-12)
+
+    def test_purity_is_the_theorem_tables(self, quick_tables):
+        """D Tr rho^2 from the spectra is the theorem table's purity (a dense expm there)."""
+        tt, sp = quick_tables[3], quick_tables[4]
+        ls = bp.level_spacing(sp, [1.0, 3.0, 10.0], seed=0, n_boot=100).set_index(["beta", "n_hidden"])
+        one = tt[(tt.eigenbasis == "haar") & (tt.perturbation == "visible")]
+        d = (one["purity"] * 2.0 ** (N_V + one["n_hidden"])).groupby([one["beta"], one["n_hidden"]]).mean()
+        assert_allclose(ls["d_purity"].sort_index(), d.sort_index(), rtol=1e-10)
+        J, labels = couplings(4, 1, seed=3)
+        H = dense_h(J[0], labels)
+        rho = expm(-3.0 * H / np.linalg.norm(H, 2))
+        rho /= np.trace(rho)
+        e = dense_normalised_spectrum(J[0], labels)
+        w = np.exp(-3.0 * (e - e[0]))
+        assert_allclose(16 * np.trace(rho @ rho).real, 16 * ((w / w.sum()) ** 2).sum(), rtol=1e-10)
+
+    def test_bootstrap_is_seeded_and_brackets_gamma(self, quick_tables):
+        sp = quick_tables[4]
+        a = bp.level_spacing(sp, seed=5, n_boot=200)
+        assert a.equals(bp.level_spacing(sp, seed=5, n_boot=200))
+        assert (a["gamma_low"] <= a["gamma_high"]).all()
+        assert not a.equals(bp.level_spacing(sp, seed=6, n_boot=200))
+
+    def test_kramers_pairs_make_gamma_parity_dependent(self):
+        """Without on-site terms the off-site 2-local Hamiltonian is even under time reversal
+        Y^{(x)n} K, whose square is (-1)^n: at odd n every level is doubly degenerate (Kramers),
+        at even n not. The on-site terms of Fig. 3(c) only split these pairs weakly."""
+        for n, degenerate in ((4, False), (5, True), (6, False)):
+            J = sample_couplings(n, 2, 11, onsite_var=0.0, offsite_var=1.0)
+            E = bp.normalised_spectra(J, two_local_terms(n))
+            pairs = np.abs(np.diff(E, axis=1)[:, 0::2]).max()
+            assert (pairs < 1e-12) == degenerate
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="E of shape"):
+            bp.inverse_gap_sums(np.zeros(4))
+        sp = pd.DataFrame({"n_hidden": 1, "instance": 0, "level": [0, 1], "energy": [0.0, 1.0]})
+        with pytest.raises(ValueError, match="betas"):
+            bp.level_spacing(sp, [0.0])
+        with pytest.raises(ValueError, match="n_boot"):
+            bp.level_spacing(sp, n_boot=10)
+
+
+# --------------------------------------------------------------------------- issue 16: the two forms
+
+
+class TestForms:
+    def test_trace_ratio_against_matrices(self):
+        rng = np.random.default_rng(2)
+        for label, expected in (("II", 4.0), ("ZI", 0.0), ("XY", 0.0), ("III", 8.0)):
+            assert bp.trace_ratio(label) == expected
+            assert_allclose(bp.trace_ratio(pauli_matrix(label)), expected, atol=1e-12)
+        a = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+        h = a + a.conj().T
+        assert_allclose(bp.trace_ratio(h), np.trace(h).real ** 2 / np.trace(h @ h).real, rtol=1e-12)
+        with pytest.raises(ValueError, match="Hermitian"):
+            bp.trace_ratio(a)
+
+    def test_bound_factors(self):
+        """h_h = I: printed sqrt(2 D_v/D_h), book sqrt(D_v (D_h + 1)/D_h); traceless: both
+        sqrt(D_v/D_h); and the printed form never exceeds sqrt(2 D_v/D_h), since
+        (Tr h)^2 <= D_h Tr h^2 (Cauchy-Schwarz)."""
+        n_h = np.arange(1, 6)
+        d_h = 2.0**n_h
+        assert_allclose(bp.bound_factor(3, n_h, "identity", "printed"), np.sqrt(2 * 8 / d_h), rtol=1e-12)
+        assert_allclose(bp.bound_factor(3, n_h, "identity", "book"), np.sqrt(8 * (d_h + 1) / d_h), rtol=1e-12)
+        for form in bp.FORMS:
+            assert_allclose(bp.bound_factor(3, n_h, 0.0, form), np.sqrt(8 / d_h), rtol=1e-12)
+        rng = np.random.default_rng(4)
+        for _ in range(20):
+            a = rng.normal(size=(8, 8)) + 2.0 * np.eye(8) * rng.normal()
+            c = bp.trace_ratio(a + a.T)
+            assert bp.bound_factor(3, 3, c, "printed") <= np.sqrt(2 * 8 / 8) + 1e-12
+        with pytest.raises(ValueError, match="form"):
+            bp.bound_factor(3, 1, 0.0, "other")
+
+    def test_form_tests_are_weighted_fits_and_student_t(self, quick_tables):
+        df, _, _, tt, _ = quick_tables
+        tests = bp.form_tests(tt, df)
+        assert list(tests.index) == ["haar_1", "haar_3", "haar_10", "ii_mean", "ii_max"]
+        sub = tt[(tt.eigenbasis == "haar") & (tt.beta == 3.0) & (tt.perturbation == "visible")]
+        x, y, sy = log2_mean(sub.set_index("n_hidden")["sensitivity"])
+        slope, low, high, _, se = weighted_line(x, y, sy)
+        row = tests.loc["haar_3"]
+        assert_allclose([row["slope"], row["low"], row["high"]], [slope, low, high], rtol=1e-9)
+        book = np.log2(np.sqrt(8 * (2.0**x + 1) / 2.0**x))
+        pred = np.polyfit(x, book, 1, w=1 / sy)[0]
+        assert_allclose(row["pred_book"], pred, rtol=1e-9)
+        assert row["pred_printed"] == -0.5 and row["pred_flat"] == 0.0
+        assert_allclose(row["p_printed"], 2 * stats.t.sf(abs((slope + 0.5) / se), len(x) - 2), rtol=1e-9)
+        assert_allclose(row["t_book"], (slope - pred) / se, rtol=1e-9)
+        fixed = df[df.reading == "fixed-point"].set_index("n_hidden")
+        assert_allclose(tests.loc["ii_mean", "slope"], weighted_line(*log2_mean(fixed["mean_visible"]))[0], rtol=1e-9)
+        assert_allclose(tests.loc["ii_max", "slope"], weighted_line(*log2_mean(fixed["inf_visible"]))[0], rtol=1e-9)
+        points = bp.form_points(tt, df)
+        assert (points.groupby("set")["rel"].first() == 0).all()
+        assert len(bp.form_table(tests)) == 5
+
+    def test_bound_table_and_matched_growth(self, quick_tables):
+        tt, sp = quick_tables[3], quick_tables[4]
+        bt = bp.bound_table(tt, sp, seed=1, n_boot=200)
+        ls = bp.level_spacing(sp, [1.0, 3.0, 10.0], seed=1, n_boot=200).set_index(["beta", "n_hidden"])
+        assert len(bt) == 3 * 3 * 3
+        for r in bt.itertuples():
+            one = tt[(tt.eigenbasis == "haar") & (tt.beta == r.beta) & (tt.perturbation == r.perturbation)
+                     & (tt.n_hidden == r.n_hidden)]
+            assert_allclose(r.G, 2 * one["sensitivity"].mean(), rtol=1e-12)
+            assert_allclose(r.gamma, ls.loc[(r.beta, r.n_hidden), "gamma"], rtol=1e-12)
+            c = "identity" if r.perturbation == "visible" else 0.0
+            for form in bp.FORMS:
+                bound = r.gamma * bp.bound_factor(3, r.n_hidden, c, form)
+                assert_allclose(getattr(r, f"bound_{form}"), bound, rtol=1e-12)
+                assert_allclose(getattr(r, f"ratio_{form}"), r.G / bound, rtol=1e-12)
+                assert getattr(r, f"ratio_{form}_low") <= getattr(r, f"ratio_{form}_high")
+        growth = bp.matched_growth(tt, sp, seed=1, n_boot=200)
+        assert set(zip(growth.n_from, growth.n_to)) == {(1, 3)}
+        for r in growth.itertuples():
+            a = bt[(bt.beta == r.beta) & (bt.perturbation == r.perturbation) & (bt.n_hidden == 1)].iloc[0]
+            b = bt[(bt.beta == r.beta) & (bt.perturbation == r.perturbation) & (bt.n_hidden == 3)].iloc[0]
+            assert_allclose(r.growth, np.log2(b[f"ratio_{r.form}"] / a[f"ratio_{r.form}"]), rtol=1e-9)
+            assert_allclose(r.gamma_change, np.log2(b["gamma"] / a["gamma"]), rtol=1e-9)
+            expected = 1.0 if (r.form == "printed" or r.perturbation != "visible") else \
+                -np.log2(np.sqrt((9 / 8) / (3 / 2)))
+            assert_allclose(r.predicted_if_flat, expected, rtol=1e-12)
+        assert len(bp.bound_page_table(bt)) == len(bt)
+        assert len(bp.gamma_page_table(ls.reset_index())) == len(ls)
+
+
+# --------------------------------------------------------------------------- issue 16: N times across
+
+
+class TestAcrossScaled:
+    def test_mean_over_terms_then_instances_and_the_class_maximum(self, quick_tables):
+        df = quick_tables[0]
+        fixed = df[df.reading == "fixed-point"]
+        scaled = bp.across_scaled(df)
+        for stat, col in (("mean", "mean_across"), ("max", "inf_across")):
+            v = (fixed["raw_norm"] * fixed[col]).groupby(fixed["n_hidden"])
+            got = scaled[scaled.statistic == stat].set_index("n_hidden")
+            assert_allclose(got["value"], v.mean(), rtol=1e-12)
+            half = stats.t.ppf(0.975, v.count() - 1) * v.std(ddof=1) / np.sqrt(v.count())
+            assert_allclose(got["high"] - got["value"], half, rtol=1e-9)
+            fit = bp.across_fits(df)[stat]
+            x, y, sy = log2_mean((fixed["raw_norm"] * fixed[col]).set_axis(fixed["n_hidden"]))
+            assert_allclose(fit.slope, weighted_line(x, y, sy)[0], rtol=1e-9)
+
+    def test_quoted_keeps_the_old_keys(self, numbers):
+        assert numbers["across_mean_first"] == numbers["across_n_first"]
+        assert numbers["across_mean_last"] == numbers["across_n_last"]
+
+
+# --------------------------------------------------------------------------- issue 16: the extended run
+
+
+class TestExtended:
+    def test_step_changes_are_second_differences(self):
+        x = np.array([1, 2, 3, 4])
+        v = np.array([8.0, 4.0, 2.5, 2.0])
+        se = np.array([0.1, 0.05, 0.04, 0.02])
+        out = bp.step_changes(x, v, se)
+        y, sy = np.log2(v), se / v / np.log(2)
+        assert_allclose(out["change"], y[2:] - 2 * y[1:-1] + y[:-2], rtol=1e-12)
+        assert_allclose(out["se"], np.sqrt(sy[2:] ** 2 + 4 * sy[1:-1] ** 2 + sy[:-2] ** 2), rtol=1e-12)
+        assert_allclose(out["high"] - out["change"], stats.norm.ppf(0.975) * out["se"], rtol=1e-12)
+        assert (out["change"] > 0).all()  # this decay flattens
+        with pytest.raises(ValueError, match="at least 3"):
+            bp.step_changes(x[:2], v[:2], se[:2])
+
+    def test_step_change_error_by_simulation(self):
+        """The delta-method error of the change is the spread of the change of independent means."""
+        rng = np.random.default_rng(3)
+        means, n = np.array([4.0, 2.0, 1.5]), 400
+        draws = np.stack([rng.exponential(m, size=(2000, n)).mean(axis=1) for m in means], axis=1)
+        changes = np.log2(draws[:, 2]) - 2 * np.log2(draws[:, 1]) + np.log2(draws[:, 0])
+        se = bp.step_changes([1, 2, 3], means, means / np.sqrt(n))["se"].iloc[0]
+        assert_allclose(changes.std(), se, rtol=0.08)
+
+    def test_change_verdict(self):
+        assert bp.change_verdict(0.01, 0.05) == "flattens"
+        assert bp.change_verdict(-0.05, -0.01) == "steepens"
+        assert bp.change_verdict(-0.01, 0.05) == "does not change measurably"
+
+    def test_load_extended_is_read_only_and_checked(self, tmp_path):
+        import shutil
+
+        from plateaus.store import StoreError
+
+        assert bp.load_extended(root=tmp_path) is None
+        table, entry = bp.load_extended(root=DATA)
+        assert sorted(table["n_hidden"].unique()) == entry["parameters"]["n_hidden"]
+        copy = tmp_path / "boltzmann-plateau" / "extended"
+        copy.mkdir(parents=True)
+        shutil.copy(DATA / "boltzmann-plateau" / "extended" / "manifest.json", copy)
+        text = (DATA / "boltzmann-plateau" / "extended" / "sensitivity.csv").read_text()
+        (copy / "sensitivity.csv").write_text(text.replace("fixed-point", "fixed-pointx", 1))
+        with pytest.raises(StoreError, match="does not match"):
+            bp.load_extended(root=tmp_path)
+
+    def test_summary_predictions(self, extended):
+        table = extended[0]
+        es = bp.extended_summary(table, seed=2, n_boot=200)
+        before = table[table.n_hidden < 5]
+        renorm = before[before.reading == "renormalised"].set_index("n_hidden")
+        x, y, sy = log2_mean(renorm["inf_all"])
+        slope, *_, se = weighted_line(x, y, sy)
+        assert_allclose([es["exponential"], es["exponential_se"]], [slope, se], rtol=1e-9)
+        norm = renorm["raw_norm"].groupby(level=0)
+        n = norm.mean().index.to_numpy() + 3
+        yn, syn = np.log2(norm.mean()), norm.std(ddof=1) / np.sqrt(norm.count()) / norm.mean() / np.log(2)
+        a, *_, a_se = weighted_line(np.log2(n), yn, syn)
+        assert_allclose(es["power_law"], -a * np.log2(8 / 7), rtol=1e-9)
+        assert_allclose(es["power_law_se"], a_se * np.log2(8 / 7), rtol=1e-9)
+        last = renorm["inf_all"].groupby(level=0).mean()
+        full = table[(table.reading == "renormalised") & (table.n_hidden == 5)]["inf_all"]
+        assert_allclose(es["last_step"], np.log2(full.mean() / last.iloc[-1]), rtol=1e-12)
+        z = (es["last_step"] - es["power_law"]) / np.hypot(es["last_se"], es["power_law_se"])
+        assert_allclose(es["power_law_z"], z, rtol=1e-12)
+        assert_allclose(es["power_law_p"], 2 * stats.norm.sf(abs(z)), rtol=1e-9)
+        assert len(bp.extended_table(es)) == 4
+
+    def test_numbers_rows_and_text_with_and_without_the_table(self, quick_tables, extended, numbers):
+        df = quick_tables[0]
+        assert bp.extended_numbers(None, df) == {"ext_present": 0}
+        assert "absent" in bp.extended_text({"ext_present": 0})
+        absent = {k: v for k, v in numbers.items() if not k.startswith("ext_")} | {"ext_present": 0}
+        assert bp.issue16_rows(absent)[-1]["ours"] == "absent from this data root"
+        assert "absent" in bp.extended_view(None).iloc[0, 0]
+        assert numbers["ext_present"] == 1
+        assert numbers["ext_match_rows"] == 2 * 12 * 3 and numbers["ext_match_diff"] < 1e-10
+        text = bp.extended_text(numbers)
+        assert f"{numbers['ext_power_law_z']:.2f}" in text and numbers["ext_last_change_verdict"] in text
+
+
+# --------------------------------------------------------------------------- issue 16: the page's numbers
+
+
+class TestIssue16Numbers:
+    def test_gamma_and_forms_are_quoted(self, quick_tables, numbers):
+        sp = quick_tables[4]
+        ls = bp.level_spacing(sp, [1.0], seed=PARAMS_SEED, n_boot=400)
+        assert_allclose([numbers[f"gamma_h{h}"] for h in (1, 2, 3)], ls["gamma"], rtol=1e-12)
+        assert numbers["gamma_parity"] in ("larger at every odd n than at every even n", "not ordered by the parity of n")
+        for ref in ("printed", "book", "flat"):
+            ps = [numbers[f"form_{s}_p_{ref}"] for s in ("haar_1", "haar_3", "haar_10", "ii_mean", "ii_max")]
+            assert numbers[f"form_{ref}_p_max"] == max(ps)
+            assert numbers[f"form_{ref}_rejected"] == sum(p < 0.05 for p in ps)
+        assert numbers["th_match_diff"] == 0 and numbers["th_match_rows"] == numbers["th_rows"]
+        assert numbers["betas_text"] == "1, 3, 10" and numbers["beta_mid"] == 3.0
+
+    def test_rows_carry_intervals(self, numbers):
+        rows = bp.issue16_rows(numbers)
+        assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        forms = [r for r in rows if "each form of the bound" in r["quantity"]]
+        assert len(forms) == 5 and all("[" in r["ours"] and "p = " in r["ours"] for r in forms)
+        assert any("Gamma =" in r["quantity"] and numbers["gamma_text"] in r["ours"] for r in rows)
+        assert sum("N x across-the-cut" in r["quantity"] for r in rows) == 2
+        assert any("step n_h = " in r["quantity"] for r in rows)
+        table = bp.results_table(numbers)
+        assert len(table) == len(bp.results_rows(numbers))
+
+    def test_form_verdict_and_extended_conclusion(self, numbers):
+        expected = ("contradict the form as printed and are consistent with the form without the $D_h$ in the denominator"
+                    if numbers["form_printed_rejected"] == numbers["form_sets"] else None)
+        if expected:
+            assert numbers["form_verdict"] == expected
+        assert bp.extended_conclusion({"ext_present": 0}).startswith("- The extended run")
+        text = bp.extended_conclusion(numbers)
+        assert numbers["ext_power_law_verdict"] in text and f"{numbers['ext_exponential_p']:.2g}" in text
+
+    def test_sensitivity_is_at_most_the_norm_of_the_perturbation(self):
+        """The page's argument that a bound tending to a constant is never exceeded: the trace
+        norm of d rho / d theta is at most 2 ||H_k||, so the sensitivity is at most 1 for a Pauli."""
+        rng = np.random.default_rng(8)
+        for beta in (0.1, 1.0, 10.0, 100.0):
+            E = beta * rng.normal(size=(4, 16))
+            V = np.stack([bp.haar_unitary(rng, 16) for _ in range(4)])
+            for label in ("XIII", "XIZI", "IIIZ"):
+                assert (bp.thermal_response(E, V, label, 2) <= 1 + 1e-12).all()

@@ -60,6 +60,11 @@ CHAPTER = "boltzmann-plateau"
 SENSITIVITY = "sensitivity"
 FINITE_DIFFERENCES = "finite-differences"
 THEOREM = "theorem-4"
+#: Theorem 4's test at the inverse temperatures ``scan_betas`` (issue 16): a new table, so that
+#: the committed :data:`THEOREM` table stays as it is.
+THEOREM_BETAS = "theorem-4-betas"
+#: The normalised 2-local spectra, one row per instance and level: Theorem 4's :math:`\Gamma`.
+SPECTRA = "spectra"
 
 READINGS = ("renormalised", "fixed-point")
 EIGENBASES = ("haar", "two-local")
@@ -421,6 +426,25 @@ def _theorem_chunk(seeds, *, n_visible, n_hidden, onsite_var, offsite_var, betas
     return pd.concat(rows, ignore_index=True)
 
 
+def normalised_spectra(J, labels) -> np.ndarray:
+    r"""The spectrum of :math:`\hat H = H(J)/\|H(J)\|_\infty`, ascending, ``(B, D)``: the
+    eigenvalues of the Boltzmann machine of Fig. 3(c) and of Theorem 4's test at
+    :math:`\beta = 1` (its Hamiltonian is :math:`\beta \hat H`)."""
+    E, _ = thermal_eigh(J, labels)
+    return E / np.abs(E).max(axis=1, keepdims=True)
+
+
+def _spectra_chunk(seeds, *, n_visible, n_hidden, onsite_var, offsite_var):
+    from ..parallel import instance_index
+
+    n = n_visible + n_hidden
+    E = normalised_spectra(_draw(seeds, n, onsite_var, offsite_var), two_local_terms(n))
+    B, D = E.shape
+    return pd.DataFrame({"n_visible": n_visible, "n_hidden": n_hidden,
+                         "instance": np.repeat([instance_index(seed) for seed in seeds], D),
+                         "level": np.tile(np.arange(D), B), "energy": E.ravel()})
+
+
 # --------------------------------------------------------------------------- experiments
 
 
@@ -488,6 +512,38 @@ def theorem4(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     params = _params(params)
     return _run(params, _theorem_chunk, THEOREM, params["instances"], recompute,
                 betas=params["betas"])
+
+
+def theorem4_betas(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    r"""Theorem 4's test (:func:`theorem4`, the same instances and columns) at the inverse
+    temperatures ``scan_betas``; a table of its own, so that the committed :data:`THEOREM`
+    table keeps its parameters. Its rows at a :math:`\beta` of ``betas`` are those of
+    :func:`theorem4`."""
+    params = _params(params)
+    return _run(params, _theorem_chunk, THEOREM_BETAS, params["instances"], recompute,
+                betas=params["scan_betas"])
+
+
+def spectra(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    r"""The spectra of the normalised 2-local Hamiltonians of :func:`sensitivity` (the same
+    instances): columns ``n_visible``, ``n_hidden``, ``instance``, ``level`` (0 = the ground
+    state) and ``energy`` (:func:`normalised_spectra`). Theorem 4's :math:`\Gamma` and the
+    purity at any :math:`\beta` follow from it (:func:`level_spacing`)."""
+    params = _params(params)
+    return _run(params, _spectra_chunk, SPECTRA, params["instances"], recompute)
+
+
+def load_extended(root=None):
+    r"""The committed extended-scale :data:`SENSITIVITY` table, read through the store (its
+    hash checked, never recomputed), and its manifest entry; ``None`` when the data root has
+    no such table. A table whose hash does not match is an error
+    (:class:`plateaus.store.StoreError`), not an absence."""
+    from ..paths import chapter_dir
+
+    entry = store.manifest(CHAPTER, "extended", root)["experiments"].get(SENSITIVITY)
+    if entry is None or not (chapter_dir(CHAPTER, "extended", root) / f"{SENSITIVITY}.csv").exists():
+        return None
+    return store.load(CHAPTER, "extended", SENSITIVITY, root)
 
 
 # --------------------------------------------------------------------------- summaries
@@ -850,6 +906,596 @@ def finite_difference_table(fd: pd.DataFrame) -> pd.DataFrame:
     return fd.groupby(["step", "reading"])["max_rel_error"].max().unstack("reading")
 
 
+# --------------------------------------------------------------------------- Theorem 4's Gamma
+#
+# Theorem 4 assumes max_n E[(1/D sum_{j != n} (E_n - E_j)^{-1})^2] <= Gamma^2 (the paper's
+# "level spacing parameter", the inverse gap that first-order perturbation theory brings in).
+# It depends on the spectrum only, so the 2-local machine and the Haar-eigenbasis test, which
+# share their spectra, share it; for the Hamiltonian beta * H_hat it is Gamma(1) / beta.
+
+
+def inverse_gap_sums(E) -> np.ndarray:
+    r"""Per instance and level, :math:`\sigma_n = \frac{1}{D}\sum_{j \ne n} (E_n - E_j)^{-1}`,
+    the sum whose square Theorem 4's :math:`\Gamma^2` bounds in the mean.
+
+    Parameters
+    ----------
+    E : array_like ``(B, D)``
+        Spectra (any order). A degenerate level gives an infinite sum.
+
+    Returns
+    -------
+    ndarray ``(B, D)``
+    """
+    E = np.asarray(E, dtype=float)
+    if E.ndim != 2 or E.shape[1] < 2 or not np.all(np.isfinite(E)):
+        raise ValueError(f"E of shape {E.shape} is not allowed; expected finite spectra of shape (B, D >= 2)")
+    D = E.shape[1]
+    off = ~np.eye(D, dtype=bool)
+    out = np.empty(E.shape)
+    for start in range(0, E.shape[0], 64):  # bounded memory: 64 instances of D x D at a time
+        d = E[start:start + 64, :, None] - E[start:start + 64, None, :]
+        with np.errstate(divide="ignore"):
+            inv = np.where(off, 1.0 / np.where(off, d, 1.0), 0.0)
+        out[start:start + 64] = inv.sum(axis=2) / D
+    return out
+
+
+def _spectra_matrix(sp: pd.DataFrame, n_hidden: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instances (sorted) and their spectra ``(B, D)`` at ``n_hidden`` from the SPECTRA table."""
+    sub = sp[sp["n_hidden"] == n_hidden].sort_values(["instance", "level"])
+    instances = sub["instance"].unique()
+    return instances, sub["energy"].to_numpy(dtype=float).reshape(len(instances), -1)
+
+
+def _bootstrap_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:
+    """``(n_boot, n)`` resampling counts (a bootstrap over ``n`` instances, with replacement)."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+
+
+def _check_boot(seed, n_boot) -> tuple[int, int]:
+    seed = _check_seed(seed)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+        raise ValueError(f"n_boot = {n_boot!r} is not allowed; expected an integer >= 100")
+    return seed, int(n_boot)
+
+
+def level_spacing(sp: pd.DataFrame, betas=(1.0,), *, seed: int = 0, n_boot: int = analysis.N_BOOT,
+                  level: float = analysis.LEVEL) -> pd.DataFrame:
+    r"""Theorem 4's level-spacing parameter of an ensemble of spectra, and the purity.
+
+    .. math::
+
+        \Gamma^2 = \max_n \mathbb{E}\Bigl[\Bigl(\frac{1}{D} \sum_{j \ne n}
+        \frac{1}{E_n - E_j}\Bigr)^2\Bigr],
+
+    estimated as the largest, over levels :math:`n` (in ascending order of energy), of the mean
+    over instances, for the Hamiltonian :math:`\beta \hat H` (so :math:`\Gamma(\beta) =
+    \Gamma(1)/\beta`); its ``level`` interval is a percentile bootstrap over instances (the
+    maximum taken in every replicate; seeded with ``SeedSequence(seed).spawn`` per size, in
+    increasing ``n_hidden``). The mean is dominated by the rare near-degenerate pairs:
+    ``top_share`` is the largest single instance's share of the sum at the maximising level.
+    ``d_purity`` is the mean over instances of :math:`D\,\mathrm{Tr}\rho^2` for
+    :math:`\rho \propto e^{-\beta \hat H}` (1 when maximally mixed, :math:`D` when pure),
+    with ``d_purity_se``.
+
+    Parameters
+    ----------
+    sp : DataFrame
+        The :data:`SPECTRA` table (``n_hidden``, ``instance``, ``level``, ``energy``).
+    betas : sequence of float > 0
+
+    Returns
+    -------
+    DataFrame with ``beta``, ``n_hidden``, ``D``, ``gamma``, ``gamma_low``, ``gamma_high``,
+    ``argmax_level``, ``argmax_place`` (``"ground"``, ``"top"`` or ``"bulk"``), ``top_share``,
+    ``d_purity``, ``d_purity_se``.
+    """
+    seed, n_boot = _check_boot(seed, n_boot)
+    betas = [float(b) for b in betas]
+    if not betas or not all(np.isfinite(b) and b > 0 for b in betas):
+        raise ValueError(f"betas = {betas!r} is not allowed; expected finite numbers > 0")
+    sizes = sorted(int(h) for h in sp["n_hidden"].unique())
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
+    q = [50 * (1 - level), 50 * (1 + level)]
+    rows = []
+    for n_hidden, rng in zip(sizes, rngs):
+        _, E = _spectra_matrix(sp, n_hidden)
+        B, D = E.shape
+        s = inverse_gap_sums(E) ** 2  # (B, D)
+        means = s.mean(axis=0)
+        top = int(np.argmax(means))
+        boot = np.sqrt((_bootstrap_counts(rng, B, n_boot) @ s / B).max(axis=1))
+        low, high = np.percentile(boot, q)
+        place = "ground" if top == 0 else "top" if top == D - 1 else "bulk"
+        for beta in betas:
+            w = np.exp(-beta * (E - E[:, :1]))
+            d_purity = D * ((w / w.sum(axis=1, keepdims=True)) ** 2).sum(axis=1)
+            rows.append({"beta": beta, "n_hidden": n_hidden, "D": D, "gamma": np.sqrt(means[top]) / beta,
+                         "gamma_low": low / beta, "gamma_high": high / beta, "argmax_level": top,
+                         "argmax_place": place, "top_share": float(s[:, top].max() / s[:, top].sum()),
+                         "d_purity": float(d_purity.mean()), "d_purity_se": float(analysis.mean_se(d_purity))})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the two forms of the bound
+
+#: The two forms of Theorem 4's bound: ``printed`` (the paper's Theorem 4 and Eq. (B8)),
+#: sqrt(D_v/D_h ((Tr h_h)^2/(D_h Tr h_h^2) + 1)), and ``book`` (the form the book reads),
+#: sqrt(D_v/D_h ((Tr h_h)^2/Tr h_h^2 + 1)).
+FORMS = ("printed", "book")
+
+
+def trace_ratio(h_h) -> float:
+    r""":math:`(\mathrm{Tr}\,h_h)^2 / \mathrm{Tr}\,h_h^2` of a Hermitian :math:`h_h` (a matrix or
+    a Pauli label): :math:`D_h` for the identity, 0 for a traceless one."""
+    if isinstance(h_h, str):
+        label = check_label(h_h, len(h_h))
+        return float(2 ** len(label)) if set(label) == {"I"} else 0.0
+    h = np.asarray(h_h)
+    if h.ndim != 2 or h.shape[0] != h.shape[1] or not np.allclose(h, np.conj(h.T)):
+        raise ValueError(f"h_h of shape {h.shape} is not allowed; expected a Hermitian matrix or a label")
+    norm2 = np.trace(h @ h).real
+    if norm2 <= 0:
+        raise ValueError("h_h = 0 has no trace ratio")
+    return float(np.trace(h).real ** 2 / norm2)
+
+
+def bound_factor(n_visible: int, n_hidden, ratio, form: str) -> np.ndarray:
+    r"""The factor under Theorem 4's :math:`O(\cdot)` besides :math:`\|O\|\,\Gamma\,\|H_k\|`:
+    :math:`\sqrt{\frac{D_v}{D_h}\bigl(\frac{c}{D_h} + 1\bigr)}` (``form="printed"``) or
+    :math:`\sqrt{\frac{D_v}{D_h}(c + 1)}` (``"book"``), with
+    :math:`c = (\mathrm{Tr}\,h_h)^2/\mathrm{Tr}\,h_h^2` (:func:`trace_ratio`; ``ratio="identity"``
+    means :math:`h_h = I`, :math:`c = D_h`). For :math:`h_h = I` the printed form is
+    :math:`\sqrt{2 D_v/D_h}` and the book's :math:`\sqrt{D_v (D_h + 1)/D_h}`."""
+    if form not in FORMS:
+        raise ValueError(f"form = {form!r} is not allowed; expected one of {FORMS}")
+    d_h = 2.0 ** np.asarray(n_hidden, dtype=float)
+    c = d_h if isinstance(ratio, str) and ratio == "identity" else np.asarray(ratio, dtype=float)
+    inner = c / d_h + 1 if form == "printed" else c + 1
+    return np.sqrt(2.0 ** n_visible / d_h * inner)
+
+
+def _perturbation_ratio(perturbation: str) -> str | float:
+    return "identity" if perturbation == "visible" else 0.0
+
+
+#: The visible-only sensitivities tested against both forms: (name, description).
+VISIBLE_SETS = {
+    "haar": "Haar eigenbasis, X (x) I, beta = {beta:g}",
+    "ii_mean": "2-local machine, reading (ii), visible class: mean over its terms",
+    "ii_max": "2-local machine, reading (ii), visible class: class maximum",
+}
+
+
+def _visible_samples(tt: pd.DataFrame, df: pd.DataFrame) -> dict:
+    """name -> (description, Series of per-instance values indexed by n_hidden)."""
+    out = {}
+    haar = tt[(tt["eigenbasis"] == "haar") & (tt["perturbation"] == "visible")]
+    for beta in sorted(haar["beta"].unique()):
+        sub = haar[haar["beta"] == beta]
+        out[f"haar_{_tag(beta)}"] = (VISIBLE_SETS["haar"].format(beta=beta),
+                                     sub.set_index("n_hidden")["sensitivity"])
+    fixed = df[df["reading"] == "fixed-point"].set_index("n_hidden")
+    out["ii_mean"] = (VISIBLE_SETS["ii_mean"], fixed["mean_visible"])
+    out["ii_max"] = (VISIBLE_SETS["ii_max"], fixed["inf_visible"])
+    return out
+
+
+def form_points(tt: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    r"""The points of :func:`form_tests`: per visible-only set (:data:`VISIBLE_SETS`) and
+    :math:`n_h`, the mean over instances, its standard error, :math:`\log_2` of the mean with
+    its delta-method error, ``rel`` (:math:`\log_2` relative to the smallest size), and the
+    two forms' factors for :math:`h_h = I` relative to the smallest size, ``printed_rel`` and
+    ``book_rel`` (in :math:`\log_2`).
+
+    Returns
+    -------
+    DataFrame with ``set``, ``description``, ``n_hidden``, ``n``, ``mean``, ``se``, ``log2``,
+    ``log2_se``, ``rel``, ``printed_rel``, ``book_rel``.
+    """
+    n_v = int(tt["n_visible"].iloc[0])
+    frames = []
+    for name, (description, values) in _visible_samples(tt, df).items():
+        stats = analysis.group_stats(values.rename("v").reset_index(), "n_hidden", "v")
+        x = stats["n_hidden"].to_numpy(dtype=float)
+        log2, log2_se = analysis.log_values(stats["mean"], stats["se"], base=2)
+        forms = {f: np.log2(bound_factor(n_v, x, "identity", f)) for f in FORMS}
+        frames.append(pd.DataFrame({"set": name, "description": description, "n_hidden": stats["n_hidden"],
+                                    "n": stats["n"], "mean": stats["mean"], "se": stats["se"], "log2": log2,
+                                    "log2_se": log2_se, "rel": log2 - log2[0],
+                                    "printed_rel": forms["printed"] - forms["printed"][0],
+                                    "book_rel": forms["book"] - forms["book"][0]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def form_tests(tt: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    r"""Which form of Theorem 4 the visible-only sensitivities (:math:`h_h = I`) fit.
+
+    For every set of :data:`VISIBLE_SETS` (the Haar-eigenbasis test at each :math:`\beta` of
+    ``tt``, and the 2-local machine's reading (ii), mean over the class's terms and class
+    maximum, from ``df``): the weighted fit of :math:`\log_2` of the mean over instances
+    against :math:`n_h` (:func:`plateaus.analysis.log_fit`), and its distance
+    (:func:`plateaus.analysis.slope_distance`, Student's t with the fit's dof) from the slope
+    each form predicts: ``printed``, :math:`-\frac12` (:math:`\sqrt{2D_v/D_h}`); ``book``, the
+    weighted least-squares slope of :math:`\log_2 \sqrt{D_v(D_h+1)/D_h}` over the same sizes
+    and weights (it tends to 0); ``flat``, 0 (the book's form for :math:`D_h \gg 1`).
+
+    Returns
+    -------
+    DataFrame indexed by ``set`` with ``description``, ``fit``, ``slope``, ``low``, ``high``,
+    ``chi2_dof``, ``line`` and, for ``ref`` in ``printed``, ``book``, ``flat``: ``pred_<ref>``,
+    ``t_<ref>``, ``p_<ref>``, ``vs_<ref>`` (:func:`slope_verdict`).
+    """
+    rows = []
+    points = form_points(tt, df)
+    for name, g in points.groupby("set", sort=False):
+        x = g["n_hidden"].to_numpy(dtype=float)
+        fit = analysis.log_fit(x, g["mean"], g["se"], base=2)
+        book = analysis.fit_line(x, g["book_rel"].to_numpy(), g["log2_se"].to_numpy()).slope
+        row = {"set": name, "description": g["description"].iloc[0], "fit": fit, "slope": fit.slope,
+               "low": fit.slope_low, "high": fit.slope_high, "chi2_dof": fit.chi2_dof,
+               "line": "rejected" if fit.rejected() else "not rejected"}
+        for ref, pred in (("printed", BOUND_SLOPE), ("book", book), ("flat", 0.0)):
+            d = analysis.slope_distance(fit, pred)
+            row.update({f"pred_{ref}": pred, f"t_{ref}": d["t"], f"p_{ref}": d["p_value"],
+                        f"vs_{ref}": slope_verdict(fit, pred)})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("set")
+
+
+def form_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """:func:`form_tests` for the page: the measured slope with its interval and, per form, the
+    predicted slope, t and p (text)."""
+    out = pd.DataFrame(index=tests.index)
+    out["visible-only sensitivity"] = tests["description"]
+    out["slope [95 %]"] = [f.interval_text() for f in tests["fit"]]
+    out["χ²/dof"] = [analysis.chi2_text(v) for v in tests["chi2_dof"]]
+    for ref, label in (("printed", "printed (−0.5)"), ("book", "book"), ("flat", "book, D_h ≫ 1 (0)")):
+        out[f"{label}: predicted"] = [f"{v:.3f}" for v in tests[f"pred_{ref}"]]
+        out[f"{label}: t, p"] = [f"{t:.1f}, {p:.2g}" for t, p in zip(tests[f"t_{ref}"], tests[f"p_{ref}"])]
+    return out
+
+
+def _bound_replicates(tt: pd.DataFrame, sp: pd.DataFrame, seed: int, n_boot: int) -> dict:
+    r"""Per size of the Haar rows of ``tt``: the point values and bootstrap replicates of
+    :math:`\Gamma(1)` and of the mean of :math:`G = 2 \times` sensitivity per (beta,
+    perturbation), from one resampling of the instances (stream ``SeedSequence(seed).spawn``,
+    one per size in increasing ``n_hidden``)."""
+    haar = tt[tt["eigenbasis"] == "haar"]
+    sizes = sorted(int(h) for h in haar["n_hidden"].unique())
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
+    out = {}
+    for n_hidden, rng in zip(sizes, rngs):
+        instances, E = _spectra_matrix(sp, n_hidden)
+        B = len(instances)
+        s = inverse_gap_sums(E) ** 2
+        counts = _bootstrap_counts(rng, B, n_boot)
+        cells = {}
+        for (beta, pert), g in haar[haar["n_hidden"] == n_hidden].groupby(["beta", "perturbation"], sort=True):
+            g = g.sort_values("instance")
+            if not np.array_equal(g["instance"].to_numpy(), instances):
+                raise ValueError(f"the theorem table and the spectra hold different instances at n_h = {n_hidden}")
+            G = 2 * g["sensitivity"].to_numpy(dtype=float)
+            cells[(float(beta), pert)] = (G.mean(), counts @ G / B)
+        out[n_hidden] = {"gamma": np.sqrt(s.mean(axis=0).max()),
+                         "gamma_boot": np.sqrt((counts @ s / B).max(axis=1)), "cells": cells}
+    return out
+
+
+def gamma_page_table(ls: pd.DataFrame) -> pd.DataFrame:
+    """:func:`level_spacing` for the page, indexed by ``(beta, n_h)``: Gamma with its interval,
+    where its maximum lies, the largest instance's share, and D Tr rho^2 with its standard error."""
+    out = pd.DataFrame({
+        "beta": ls["beta"], "n_h": ls["n_hidden"],
+        "Γ [95 %]": [step_text(*r, digits=3) for r in ls[["gamma", "gamma_low", "gamma_high"]].to_numpy()],
+        "max at level": [f"{lvl} ({place})" for lvl, place in zip(ls["argmax_level"], ls["argmax_place"])],
+        "largest instance's share": [f"{100 * v:.1f} %" for v in ls["top_share"]],
+        "D Tr ρ² ± SE": [f"{m:.3f} ± {e:.3f}" for m, e in zip(ls["d_purity"], ls["d_purity_se"])],
+    })
+    return out.set_index(["beta", "n_h"])
+
+
+def bound_page_table(bt: pd.DataFrame) -> pd.DataFrame:
+    """:func:`bound_table` for the page, indexed by ``(beta, perturbation, n_h)``."""
+    out = pd.DataFrame({
+        "beta": bt["beta"], "perturbation": bt["perturbation"], "n_h": bt["n_hidden"],
+        "G [95 %]": [step_text(*r) for r in bt[["G", "G_low", "G_high"]].to_numpy()],
+        "Γ": [f"{v:.3f}" for v in bt["gamma"]],
+        "Γ × printed": [f"{v:.3f}" for v in bt["bound_printed"]],
+        "Γ × book": [f"{v:.3f}" for v in bt["bound_book"]],
+        "G / (Γ × printed) [95 %]": [step_text(*r) for r in
+                                     bt[["ratio_printed", "ratio_printed_low", "ratio_printed_high"]].to_numpy()],
+        "G / (Γ × book) [95 %]": [step_text(*r) for r in bt[["ratio_book", "ratio_book_low", "ratio_book_high"]].to_numpy()],
+    })
+    return out.set_index(["beta", "perturbation", "n_h"])
+
+
+def bound_table(tt: pd.DataFrame, sp: pd.DataFrame, *, seed: int = 0, n_boot: int = analysis.N_BOOT,
+                level: float = analysis.LEVEL) -> pd.DataFrame:
+    r"""Theorem 4's bound beside the measured gradients, Haar eigenbasis.
+
+    Per :math:`\beta`, perturbation and :math:`n_h`: the largest gradient over observables
+    with :math:`\|O\|_\infty \le 1`, :math:`G = \|\mathrm{Tr}_h \partial_\theta\rho\|_1`
+    (twice the sensitivity), mean over instances; :math:`\Gamma` (:func:`level_spacing`); and
+    for each form the bound with constant 1, :math:`\Gamma\,\|H_k\|_\infty \times`
+    :func:`bound_factor` (:math:`\|H_k\|_\infty = 1` for a Pauli string), and the ratio
+    :math:`G/\text{bound}`, the constant the :math:`O(\cdot)` needs. Intervals: a percentile
+    bootstrap that resamples the instances once for :math:`G` and :math:`\Gamma` together
+    (:func:`_bound_replicates`, seeded with ``seed``).
+
+    Returns
+    -------
+    DataFrame with ``beta``, ``perturbation``, ``n_hidden``, ``G``, ``G_low``, ``G_high``,
+    ``gamma``, and for each form ``bound_<form>``, ``ratio_<form>``, ``ratio_<form>_low``,
+    ``ratio_<form>_high``.
+    """
+    seed, n_boot = _check_boot(seed, n_boot)
+    n_v = int(tt["n_visible"].iloc[0])
+    q = [50 * (1 - level), 50 * (1 + level)]
+    rows = []
+    for n_hidden, rep in _bound_replicates(tt, sp, seed, n_boot).items():
+        for (beta, pert), (G, G_boot) in rep["cells"].items():
+            row = {"beta": beta, "perturbation": pert, "n_hidden": n_hidden, "G": G,
+                   "G_low": np.percentile(G_boot, q[0]), "G_high": np.percentile(G_boot, q[1]),
+                   "gamma": rep["gamma"] / beta}
+            for form in FORMS:
+                factor = float(bound_factor(n_v, n_hidden, _perturbation_ratio(pert), form))
+                ratio_boot = G_boot / (rep["gamma_boot"] / beta * factor)
+                row.update({f"bound_{form}": rep["gamma"] / beta * factor,
+                            f"ratio_{form}": G / (rep["gamma"] / beta * factor),
+                            f"ratio_{form}_low": np.percentile(ratio_boot, q[0]),
+                            f"ratio_{form}_high": np.percentile(ratio_boot, q[1])})
+            rows.append(row)
+    order = {p: i for i, p in enumerate(PERTURBATIONS)}
+    return pd.DataFrame(rows).sort_values(["beta", "perturbation", "n_hidden"],
+                                          key=lambda c: c.map(order) if c.name == "perturbation" else c,
+                                          ignore_index=True)
+
+
+def matched_growth(tt: pd.DataFrame, sp: pd.DataFrame, *, seed: int = 0, n_boot: int = analysis.N_BOOT,
+                   level: float = analysis.LEVEL) -> pd.DataFrame:
+    r"""How the ratio :math:`G/\text{bound}` of :func:`bound_table` grows from :math:`n_h` to
+    :math:`n_h + 2`, sizes of the same parity of :math:`n = n_v + n_h` (the spectra's
+    :math:`\Gamma` depends on that parity), for every :math:`\beta`, perturbation and form:
+    ``growth`` is :math:`\log_2` of the ratio at :math:`n_h + 2` over that at :math:`n_h`, with
+    a percentile interval from the two sizes' independent bootstrap replicates
+    (:func:`_bound_replicates`); ``gamma_change`` is :math:`\log_2` of
+    :math:`\Gamma(n_h + 2)/\Gamma(n_h)` with its interval. A bound that holds for large
+    :math:`D_h` needs a growth that does not go on: the printed form's factor falls by
+    :math:`\sqrt 2` per hidden qubit, the book's by :math:`\sqrt{(D_h+1)/D_h}`, which tends to 1.
+
+    Returns
+    -------
+    DataFrame with ``beta``, ``perturbation``, ``form``, ``n_from``, ``n_to``, ``growth``,
+    ``low``, ``high``, ``predicted_if_flat`` (the growth of a constant :math:`G` at constant
+    :math:`\Gamma`: :math:`-\log_2` of the change of the form's factor), ``gamma_change``,
+    ``gamma_low``, ``gamma_high``.
+    """
+    seed, n_boot = _check_boot(seed, n_boot)
+    n_v = int(tt["n_visible"].iloc[0])
+    reps = _bound_replicates(tt, sp, seed, n_boot)
+    q = [50 * (1 - level), 50 * (1 + level)]
+    rows = []
+    for a in sorted(reps):
+        b = a + 2
+        if b not in reps:
+            continue
+        gamma_boot = np.log2(reps[b]["gamma_boot"] / reps[a]["gamma_boot"])
+        for (beta, pert), (G_a, Ga_boot) in reps[a]["cells"].items():
+            G_b, Gb_boot = reps[b]["cells"][(beta, pert)]
+            for form in FORMS:
+                f_a, f_b = (float(bound_factor(n_v, n, _perturbation_ratio(pert), form)) for n in (a, b))
+                point = np.log2((G_b / (reps[b]["gamma"] * f_b)) / (G_a / (reps[a]["gamma"] * f_a)))
+                boot = np.log2(Gb_boot / Ga_boot) - gamma_boot - np.log2(f_b / f_a)
+                rows.append({"beta": beta, "perturbation": pert, "form": form, "n_from": a, "n_to": b,
+                             "growth": point, "low": np.percentile(boot, q[0]), "high": np.percentile(boot, q[1]),
+                             "predicted_if_flat": -np.log2(f_b / f_a),
+                             "gamma_change": np.log2(reps[b]["gamma"] / reps[a]["gamma"]),
+                             "gamma_low": np.percentile(gamma_boot, q[0]),
+                             "gamma_high": np.percentile(gamma_boot, q[1])})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the extended run
+
+
+def step_changes(x, values, se, *, base=2, level: float = analysis.LEVEL) -> pd.DataFrame:
+    r"""How consecutive per-step differences change: with :math:`y = \log_b v`,
+    :math:`\Delta_k = y_{k+1} - y_k`, the change :math:`\Delta_{k+1} - \Delta_k =
+    y_{k+2} - 2 y_{k+1} + y_k`, its standard error
+    :math:`\sqrt{\sigma_{k+2}^2 + 4\sigma_{k+1}^2 + \sigma_k^2}` (delta-method errors of
+    independent points, :func:`plateaus.analysis.log_values`) and a normal ``level`` interval.
+    For a decay, a change above 0 is a flattening.
+
+    Returns
+    -------
+    DataFrame with ``x_from``, ``x_mid``, ``x_to``, ``change``, ``se``, ``low``, ``high``.
+    """
+    order = np.argsort(np.asarray(x, dtype=float))
+    xs = np.asarray(x, dtype=float)[order]
+    if xs.size < 3:
+        raise ValueError(f"a change of steps needs at least 3 points, got {xs.size}")
+    y, y_se = analysis.log_values(np.asarray(values, dtype=float)[order], np.asarray(se, dtype=float)[order], base)
+    change = y[2:] - 2 * y[1:-1] + y[:-2]
+    change_se = np.sqrt(y_se[2:] ** 2 + 4 * y_se[1:-1] ** 2 + y_se[:-2] ** 2)
+    z = float(_norm_quantile(level))
+    return pd.DataFrame({"x_from": xs[:-2], "x_mid": xs[1:-1], "x_to": xs[2:], "change": change,
+                         "se": change_se, "low": change - z * change_se, "high": change + z * change_se})
+
+
+def _norm_quantile(level: float) -> float:
+    from scipy.stats import norm
+
+    return norm.ppf(0.5 + level / 2)
+
+
+def extended_summary(ext: pd.DataFrame, *, seed: int = 0, n_boot: int = analysis.N_BOOT) -> dict:
+    r"""What the extended run adds to Fig. 3(c) (reading (i)): its per-step differences of
+    :math:`\log_2 \mathbb{E}\|g^{(i)}\|_\infty` (bootstrap, :func:`decay_steps`, with those of the
+    raw norm and its local exponents), the change from each step to the next
+    (:func:`step_changes`), and the last step against what the sizes before it predict:
+    ``exponential``, the slope of the weighted line through them (:func:`reading_fits`, its
+    standard error), and ``power_law``, :math:`-a \log_2(n'/n)` with the norm's exponent
+    :math:`a` fitted on them (:func:`norm_fits`); the distances are
+    :math:`z = (\Delta - \text{pred}) / \sqrt{\sigma_\Delta^2 + \sigma_\text{pred}^2}` with the
+    delta-method error of the measured step (:func:`plateaus.analysis.step_differences`)
+    and a two-sided normal p-value.
+
+    Returns
+    -------
+    dict with ``steps`` (DataFrame of :func:`decay_steps`), ``changes`` (of
+    :func:`step_changes`), ``fit`` and ``power`` (the fits over every size),
+    ``last_from``, ``last_to``, ``last_step``, ``last_se``, and for ``pred`` in
+    ``exponential``, ``power_law``: ``<pred>``, ``<pred>_se``, ``<pred>_z``, ``<pred>_p``.
+    """
+    from scipy.stats import norm
+
+    renorm = ext[ext["reading"] == "renormalised"]
+    sizes = sorted(int(h) for h in renorm["n_hidden"].unique())
+    if len(sizes) < 4:
+        raise ValueError(f"the extended table needs at least 4 sizes, got {sizes}")
+    stats = analysis.group_stats(renorm, "n_hidden", "inf_all")
+    steps = decay_steps(ext, seed=seed, n_boot=n_boot)
+    changes = step_changes(stats["n_hidden"], stats["mean"], stats["se"])
+    delta = analysis.step_differences(stats["n_hidden"], stats["mean"], stats["se"]).iloc[-1]
+    before = ext[ext["n_hidden"] < sizes[-1]]
+    exp_fit = reading_fits(before, "mean").loc["renormalised", "fit"]
+    power = norm_fits(before)["power_law"]
+    n_v = int(ext["n_visible"].iloc[0])
+    dlog = np.log2((sizes[-1] + n_v) / (sizes[-2] + n_v))
+    out = {"steps": steps, "changes": changes, "fit": reading_fits(ext, "mean").loc["renormalised", "fit"],
+           "power": norm_fits(ext)["power_law"], "last_from": sizes[-2], "last_to": sizes[-1],
+           "last_step": float(delta["step"]), "last_se": float(delta["se"])}
+    for name, pred, pred_se in (("exponential", exp_fit.slope, exp_fit.slope_se),
+                                ("power_law", -power.slope * dlog, power.slope_se * dlog)):
+        z = (delta["step"] - pred) / np.hypot(delta["se"], pred_se)
+        out.update({name: float(pred), f"{name}_se": float(pred_se), f"{name}_z": float(z),
+                    f"{name}_p": float(2 * norm.sf(abs(z)))})
+    return out
+
+
+def extended_table(summary: dict) -> pd.DataFrame:
+    """The extended run's steps for the page: per step, reading (i)'s and the norm's change of
+    :math:`\\log_2` of the mean with bootstrap intervals, the norm's local exponent, and the
+    change from the previous step (delta method) with its interval."""
+    steps, changes = summary["steps"], summary["changes"]
+    out = pd.DataFrame({
+        "n_h": [f"{a}→{b}" for a, b in zip(steps["n_hidden_from"], steps["n_hidden_to"])],
+        "Δ log2 E‖g(i)‖∞ [95 %]": [step_text(*r) for r in steps[["measured", "measured_low", "measured_high"]].to_numpy()],
+        "Δ log2 E N [95 %]": [step_text(*r) for r in steps[["norm", "norm_low", "norm_high"]].to_numpy()],
+        "local exponent of N [95 %]": [step_text(*r, digits=2) for r in
+                                      steps[["exponent", "exponent_low", "exponent_high"]].to_numpy()],
+    })
+    out["change from the previous step [95 %]"] = ["—"] + [step_text(*r) for r in
+                                                          changes[["change", "low", "high"]].to_numpy()]
+    return out.set_index("n_h")
+
+
+def extended_view(ext, *, seed: int = 0, n_boot: int = analysis.N_BOOT) -> pd.DataFrame:
+    """The page's table of the extended run (:func:`extended_table`), or, when ``ext`` (from
+    :func:`load_extended`) is ``None``, a one-row table that says the run is absent."""
+    if ext is None:
+        return pd.DataFrame({"extended run": ["absent from this data root: nothing to show"]})
+    return extended_table(extended_summary(ext[0], seed=seed, n_boot=n_boot))
+
+
+def extended_text(numbers: dict) -> str:
+    """The page's paragraph on the extended run, in Markdown, from :func:`quoted`'s ``ext_*``
+    numbers (the words are computed from them); a sentence saying the run is absent when it is."""
+    n = numbers
+    if not n.get("ext_present"):
+        return ("The extended run ($n_h$ up to 5) is absent from this data root, so this page cannot show "
+                "it; it is committed in `data/boltzmann-plateau/extended/` and read from there, never recomputed.")
+    a, b = n["ext_last_from"], n["ext_last_to"]
+    prev = f"ext_step_{a - 1}_{a}"
+    return (
+        f"The extended run (`{n['ext_table']}`, sha256 `{n['ext_sha']}`, {n['ext_instances']} instances per size, "
+        f"$n_h = {n['ext_nh_min']}$ to ${n['ext_nh_max']}$) is read through the store, its hash checked, not "
+        f"recomputed; its {n['ext_match_rows']} rows at the sizes of this page are this page's instances "
+        f"(the seeds do not depend on the scale) and agree with them to {n['ext_match_diff']:.1g}. "
+        f"From $n_h = {a}$ to ${b}$ reading (i) changes by {step_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])} "
+        f"in $\\log_2$ (bootstrap 95 %), after {step_text(n[prev], n[f'{prev}_low'], n[f'{prev}_high'])} "
+        f"from ${a - 1}$ to ${a}$: the step changes by {step_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])} "
+        f"(delta method, 95 %), so the decay {n['ext_last_change_verdict']} at this step "
+        f"(from step to step: {n['ext_changes_verdicts']}). The sizes before it predict this step. "
+        f"The weighted line through $n_h \\le {a}$, an exponential, predicts {n['ext_exponential']:.3f} ± "
+        f"{n['ext_exponential_se']:.3f}: the measured step {n['ext_exponential_verdict']} it "
+        f"($z =$ {n['ext_exponential_z']:.2f}, $p =$ {n['ext_exponential_p']:.2g}). The power law of the raw norm "
+        f"fitted on $n_h \\le {a}$ predicts {n['ext_power_law']:.4f} ± {n['ext_power_law_se']:.4f}: the measured step, "
+        f"{n['ext_last_step']:.4f} ± {n['ext_last_se']:.4f}, {n['ext_power_law_verdict']} it "
+        f"($z =$ {n['ext_power_law_z']:.2f}, $p =$ {n['ext_power_law_p']:.2g}). Over all "
+        f"{n['ext_nh_max'] - n['ext_nh_min'] + 1} sizes a straight line in $n_h$ is {n['ext_mean_i_line']} "
+        f"($\\chi^2/\\mathrm{{dof}} =$ {n['ext_mean_i_chi2_dof_text']}, $p =$ {n['ext_mean_i_p_line']:.2g}; "
+        f"{'its slope, ' if n['ext_mean_i_line'] == 'rejected' else 'slope '}"
+        f"{step_text(n['ext_mean_i'], n['ext_mean_i_low'], n['ext_mean_i_high'])}"
+        f"{', only summarises a curve' if n['ext_mean_i_line'] == 'rejected' else ''}), and "
+        f"the exponent of the norm, $\\log_2 \\mathbb{{E}} N$ against $\\log_2 n$, is "
+        f"{step_text(n['ext_norm_power'], n['ext_norm_power_low'], n['ext_norm_power_high'])} "
+        f"($\\chi^2/\\mathrm{{dof}} =$ {n['ext_norm_power_chi2_dof_text']}, line {n['ext_norm_power_line']})."
+    )
+
+
+def extended_conclusion(numbers: dict) -> str:
+    """The page's last conclusion, on the extended run, as a Markdown bullet (or a bullet saying
+    that the run is absent from the data root)."""
+    n = numbers
+    if not n.get("ext_present"):
+        return "- The extended run ($n_h$ up to 5) is absent from this data root; this page cannot show it."
+    a, b = n["ext_last_from"], n["ext_last_to"]
+    return (f"- The extended run's step from $n_h = {a}$ to ${b}$ of Fig. 3(c)'s reading (i), "
+            f"{step_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])}, "
+            f"{n['ext_power_law_verdict']} the power law of the norm fitted on the smaller sizes "
+            f"($p =$ {n['ext_power_law_p']:.2g}) and {n['ext_exponential_verdict']} the exponential "
+            f"($p =$ {n['ext_exponential_p']:.2g}): the decay {n['ext_last_change_verdict']} at this step "
+            f"(change {step_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])}).")
+
+
+def change_verdict(low: float, high: float) -> str:
+    """A change of a decay's step, by its interval, in words: ``"flattens"`` (above 0),
+    ``"steepens"`` (below 0) or ``"does not change measurably"``."""
+    if low > 0:
+        return "flattens"
+    if high < 0:
+        return "steepens"
+    return "does not change measurably"
+
+
+# --------------------------------------------------------------------------- N times the across-the-cut sensitivity
+
+
+def across_scaled(df: pd.DataFrame, *, level: float = analysis.LEVEL) -> pd.DataFrame:
+    r"""Reading (ii)'s across-the-cut sensitivities times the raw norm :math:`N`, per size:
+    ``mean`` is, per instance, :math:`N` times the mean over the class's terms of
+    :math:`g^{(ii)}_k`, then the mean over instances; ``max`` the same with the class maximum
+    :math:`\max_{k \in \text{across}} g^{(ii)}_k`. Each with its standard error and a
+    ``level`` interval (Student's t, :math:`n - 1` dof).
+
+    Returns
+    -------
+    DataFrame with ``statistic`` (``mean``, ``max``), ``n_hidden``, ``n``, ``value``, ``se``,
+    ``low``, ``high``.
+    """
+    fixed = df[df["reading"] == "fixed-point"]
+    frames = []
+    for name, col in (("mean", "mean_across"), ("max", "inf_across")):
+        values = (fixed["raw_norm"] * fixed[col]).rename("v")
+        stats = analysis.group_stats(pd.concat([fixed["n_hidden"], values], axis=1), "n_hidden", "v")
+        t = np.array([analysis.t_quantile(int(n) - 1, level) for n in stats["n"]])
+        frames.append(pd.DataFrame({"statistic": name, "n_hidden": stats["n_hidden"], "n": stats["n"],
+                                    "value": stats["mean"], "se": stats["se"],
+                                    "low": stats["mean"] - t * stats["se"], "high": stats["mean"] + t * stats["se"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def across_fits(df: pd.DataFrame) -> dict:
+    """The weighted fits of :math:`\\log_2` of :func:`across_scaled` against ``n_hidden``, per
+    statistic (``mean``, ``max``)."""
+    scaled = across_scaled(df)
+    return {name: analysis.log_fit(g["n_hidden"], g["value"], g["se"], base=2)
+            for name, g in scaled.groupby("statistic", sort=False)}
+
+
 # --------------------------------------------------------------------------- the page's numbers
 
 
@@ -882,10 +1528,13 @@ def _tag(value) -> str:
     return str(value).replace("-", "_") if isinstance(value, str) else f"{value:g}"
 
 
-def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *,
-           n_boot: int = analysis.N_BOOT) -> dict:
-    r"""Every number the chapter quotes, from its parameters and its three tables (keys are the
-    glue names without the chapter's prefix).
+def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, tt: pd.DataFrame,
+           sp: pd.DataFrame, ext=None, *, n_boot: int = analysis.N_BOOT) -> dict:
+    r"""Every number the chapter quotes, from its parameters and its tables (keys are the glue
+    names without the chapter's prefix): ``df`` (:func:`sensitivity`), ``fd``
+    (:func:`finite_differences`), ``th`` (:func:`theorem4`, the committed table, checked against
+    ``tt``), ``tt`` (:func:`theorem4_betas`, which the Theorem 4 numbers are made from), ``sp``
+    (:func:`spectra`) and ``ext`` (:func:`load_extended`, or ``None``).
 
     For every fitted slope ``F`` (log2 per hidden qubit, :func:`_fit_numbers`): ``F``,
     ``F_low``, ``F_high`` (95 % t interval), ``F_chi2_dof`` (and ``F_chi2_dof_text``,
@@ -924,7 +1573,24 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
     of the means of :math:`\|g^{(i)}\|_\infty` and of :math:`N` over the sizes;
     ``visible_share``; ``across_n_*``, ``visible_ii_*``; the finite-difference errors
     ``fd_*``; ``dpurity_<beta>_*``; the parameters (``scale``, ``instances``, ``nh_min``,
-    ``nh_max``, ``beta_low``, ``beta_high``) and the paper's values (``paper_*``).
+    ``nh_max``, ``beta_low``, ``beta_mid``, ``beta_high``) and the paper's values (``paper_*``).
+
+    Issue 16's readings: ``th_match_rows``, ``th_rows``, ``th_match_diff``, ``th_match_text``
+    (``tt`` against the committed ``th``); ``gamma_h<n>`` with ``_low``, ``_high`` (:func:`level_spacing` at
+    :math:`\beta = 1`), ``gamma_text``, ``gamma_min``, ``gamma_max``, ``gamma_share_min``,
+    ``gamma_share_max`` (%), ``gamma_places``, ``gamma_parity``, ``gamma_odd_ratio``,
+    ``gamma_<beta>_range``, ``dpurity_<beta>_text``; ``form_<set>`` fits (:func:`form_tests`)
+    with ``_pred_<ref>``, ``_t_<ref>``, ``_p_<ref>``, ``_vs_<ref>`` for ``ref`` in ``printed``,
+    ``book``, ``flat``, and ``form_<ref>_t_min``, ``_t_max``, ``_p_max``, ``_rejected``,
+    ``form_sets``, ``form_slope_min``, ``form_slope_max``, ``form_excess_min``,
+    ``form_excess_max``, ``form_book_pred``, ``form_verdict`` (in words, from
+    ``form_printed_rejected``); ``g_visible_change_max`` (the largest change, in %,
+    of the mean gradient to ``X (x) I`` from one size to the next at the smallest beta,
+    :func:`bound_table`); ``mg_<form>_<beta>_<a>_<b>`` with ``_low``,
+    ``_high``, ``_pred`` and ``mg_gamma_<a>_<b>`` (:func:`matched_growth`, visible
+    perturbation); ``across_<mean|max>_<first|last>`` with ``_low``, ``_high``
+    (:func:`across_scaled`) and the fits ``across_mean``, ``across_max``
+    (:func:`across_fits`); ``ext_*`` (:func:`extended_numbers`).
     """
     params = _params(params)
     seed = params["seed"]
@@ -1016,9 +1682,17 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
                fd_err_small=float(errors.loc[eps.min()].max()), fd_step_mid=float(mid),
                fd_err_mid=float(errors.loc[mid].max()))
 
-    # Theorem 4 on its own hypotheses
-    fits = theorem_fits(th)
-    steps = log_steps(th, THEOREM_GROUPS, "sensitivity", seed=seed, n_boot=n_boot)
+    # Theorem 4 on its own hypotheses, at every beta of scan_betas (tt). The committed table th
+    # is the same computation at the betas of ``betas``: its rows must be tt's.
+    keys = ["n_hidden", "instance", "eigenbasis", "beta", "perturbation"]
+    common = th.merge(tt, on=keys, suffixes=("", "_scan"))
+    out.update(th_match_rows=len(common), th_rows=len(th),
+               th_match_diff=float(max((common["sensitivity"] - common["sensitivity_scan"]).abs().max(),
+                                       (common["purity"] - common["purity_scan"]).abs().max())))
+    out["th_match_text"] = ("exactly" if out["th_match_diff"] == 0
+                            else f"to within {out['th_match_diff']:.1g}")
+    fits = theorem_fits(tt)
+    steps = log_steps(tt, THEOREM_GROUPS, "sensitivity", seed=seed, n_boot=n_boot)
     for (basis, beta, pert), row in fits.iterrows():
         name = f"th_{_tag(basis)}_{_tag(beta)}_{pert}"
         out.update(_fit_numbers(name, row["fit"]))
@@ -1034,17 +1708,141 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, *
             if f"{name}_across_vs_{ref}" in out and f"{name}_hidden_vs_{ref}" in out:
                 out[f"{name}_traceless_vs_{ref}"] = pair_verdict(out[f"{name}_across_vs_{ref}"],
                                                                  out[f"{name}_hidden_vs_{ref}"])
-    fits = estimate_fits(th)
-    steps = log_steps(estimate_values(th), "beta", "estimate", seed=seed, n_boot=n_boot)
-    estimate = purity_estimate(th)
+    fits = estimate_fits(tt)
+    steps = log_steps(estimate_values(tt), "beta", "estimate", seed=seed, n_boot=n_boot)
+    estimate = purity_estimate(tt)
     for beta, row in fits.iterrows():
         out.update(_fit_numbers(f"est_{_tag(beta)}", row["fit"]))
         out.update(_step_numbers(f"est_{_tag(beta)}", steps[steps["beta"] == beta], fit=row["fit"]))
         d = estimate[estimate["beta"] == beta].sort_values("n_hidden")["d_purity"]
         out[f"dpurity_{_tag(beta)}_first"], out[f"dpurity_{_tag(beta)}_last"] = float(d.iloc[0]), float(d.iloc[-1])
-    ratio = estimate_ratio(th)["ratio"]
+    ratio = estimate_ratio(tt)["ratio"]
     out.update(est_ratio_min=float(ratio.min()), est_ratio_max=float(ratio.max()))
-    out.update(beta_low=float(min(params["betas"])), beta_high=float(max(params["betas"])))
+    betas = sorted(params["scan_betas"])
+    out.update(beta_low=float(betas[0]), beta_high=float(betas[-1]), beta_mid=float(betas[len(betas) // 2]),
+               betas_text=", ".join(f"{b:g}" for b in betas))
+
+    # Theorem 4's Gamma, from the spectra (the same for both eigenbases), and the purity
+    ls = level_spacing(sp, sorted({1.0, *betas}), seed=seed, n_boot=n_boot)
+    one = ls[ls["beta"] == 1.0].sort_values("n_hidden")
+    n_v = params["n_visible"]
+    for r in one.itertuples():
+        out.update({f"gamma_h{r.n_hidden}": r.gamma, f"gamma_h{r.n_hidden}_low": r.gamma_low,
+                    f"gamma_h{r.n_hidden}_high": r.gamma_high})
+    out["gamma_text"] = "; ".join(f"n_h = {r.n_hidden}: {step_text(r.gamma, r.gamma_low, r.gamma_high, 2)}"
+                                  for r in one.itertuples())
+    odd = one[(one["n_hidden"] + n_v) % 2 == 1]["gamma"]
+    even = one[(one["n_hidden"] + n_v) % 2 == 0]["gamma"]
+    out.update(gamma_min=float(one["gamma"].min()), gamma_max=float(one["gamma"].max()),
+               gamma_share_max=100 * float(one["top_share"].max()),
+               gamma_share_min=100 * float(one["top_share"].min()),
+               gamma_places=" and ".join(sorted(set(one["argmax_place"]))))
+    if len(odd) and len(even):
+        out["gamma_parity"] = ("larger at every odd n than at every even n" if odd.min() > even.max()
+                               else "not ordered by the parity of n")
+        out["gamma_odd_ratio"] = float(odd.mean() / even.mean())
+    for beta in betas:
+        sub = ls[ls["beta"] == beta].sort_values("n_hidden")
+        out[f"dpurity_{_tag(beta)}_text"] = ", ".join(f"{v:.2f}" for v in sub["d_purity"])
+        out[f"gamma_{_tag(beta)}_range"] = f"{sub['gamma'].min():.2f} to {sub['gamma'].max():.2f}"
+
+    # the two forms of Theorem 4: visible-only sensitivities against each
+    tests = form_tests(tt, df)
+    for name, row in tests.iterrows():
+        key = f"form_{name}"
+        out.update(_fit_numbers(key, row["fit"]))
+        for ref in ("printed", "book", "flat"):
+            out.update({f"{key}_pred_{ref}": row[f"pred_{ref}"], f"{key}_t_{ref}": row[f"t_{ref}"],
+                        f"{key}_p_{ref}": row[f"p_{ref}"], f"{key}_vs_{ref}": row[f"vs_{ref}"]})
+        out[f"{key}_description"] = row["description"]
+    for ref in ("printed", "book", "flat"):
+        out[f"form_{ref}_t_min"] = float(tests[f"t_{ref}"].abs().min())
+        out[f"form_{ref}_t_max"] = float(tests[f"t_{ref}"].abs().max())
+        out[f"form_{ref}_p_max"] = float(tests[f"p_{ref}"].max())
+        out[f"form_{ref}_rejected"] = int((tests[f"p_{ref}"] < VERDICT_ALPHA).sum())
+    out.update(form_sets=len(tests), form_slope_min=float(tests["slope"].min()),
+               form_slope_max=float(tests["slope"].max()),
+               form_excess_min=float((tests["slope"] - BOUND_SLOPE).min()),
+               form_excess_max=float((tests["slope"] - BOUND_SLOPE).max()),
+               form_book_pred=float(tests["pred_book"].iloc[0]))
+    bt = bound_table(tt, sp, seed=seed, n_boot=n_boot)
+    vis = bt[(bt["beta"] == betas[0]) & (bt["perturbation"] == "visible")].sort_values("n_hidden")["G"].to_numpy()
+    out["g_visible_change_max"] = 100 * float(np.abs(np.diff(vis) / vis[:-1]).max())
+    if out["form_printed_rejected"] == len(tests):
+        out["form_verdict"] = ("contradict the form as printed and are consistent with the form without the "
+                               "$D_h$ in the denominator")
+    elif out["form_printed_rejected"]:
+        out["form_verdict"] = (f"contradict the form as printed in {out['form_printed_rejected']} of "
+                               f"{len(tests)} sets and are consistent with it in the others")
+    else:
+        out["form_verdict"] = "do not separate the two forms at this scale"
+    growth = matched_growth(tt, sp, seed=seed, n_boot=n_boot)
+    for r in growth[growth["perturbation"] == "visible"].itertuples():
+        key = f"mg_{r.form}_{_tag(r.beta)}_{r.n_from}_{r.n_to}"
+        out.update({key: r.growth, f"{key}_low": r.low, f"{key}_high": r.high, f"{key}_pred": r.predicted_if_flat})
+        out.update({f"mg_gamma_{r.n_from}_{r.n_to}": r.gamma_change, f"mg_gamma_{r.n_from}_{r.n_to}_low": r.gamma_low,
+                    f"mg_gamma_{r.n_from}_{r.n_to}_high": r.gamma_high})
+
+    # N times the across-the-cut sensitivity: mean over the class's terms, and the class maximum
+    scaled = across_scaled(df)
+    for stat, g in scaled.groupby("statistic", sort=False):
+        g = g.sort_values("n_hidden")
+        for which, r in (("first", g.iloc[0]), ("last", g.iloc[-1])):
+            out.update({f"across_{stat}_{which}": float(r["value"]), f"across_{stat}_{which}_low": float(r["low"]),
+                        f"across_{stat}_{which}_high": float(r["high"])})
+    for stat, fit in across_fits(df).items():
+        out.update(_fit_numbers(f"across_{stat}", fit))
+
+    # the extended run, read from the store (never recomputed here)
+    out.update(extended_numbers(ext, df, seed=seed, n_boot=n_boot))
+    return out
+
+
+def extended_numbers(ext, df: pd.DataFrame, *, seed: int = 0, n_boot: int = analysis.N_BOOT) -> dict:
+    r"""The extended run's numbers for the page (keys ``ext_*``), from ``ext`` = the result of
+    :func:`load_extended` (``None`` when absent: then ``ext_present`` is 0 and nothing else
+    is given). ``ext_match_diff`` is the largest difference between its rows and those of
+    ``df`` (the same instances: the seeds do not depend on the scale)."""
+    if ext is None:
+        return {"ext_present": 0}
+    table, entry = ext
+    es = extended_summary(table, seed=seed, n_boot=n_boot)
+    keys = ["n_hidden", "instance", "reading"]
+    common = df.merge(table, on=keys, suffixes=("", "_ext"))
+    cols = [c for c in SENSITIVITY_COLUMNS if c not in keys and c != "argmax_class" and c != "n_visible"]
+    out = {"ext_present": 1, "ext_table": entry["table"], "ext_sha": str(entry["sha256"])[:12],
+           "ext_instances": int(entry["parameters"]["instances"]),
+           "ext_nh_min": int(table["n_hidden"].min()), "ext_nh_max": int(table["n_hidden"].max()),
+           "ext_match_rows": len(common),
+           "ext_match_diff": float(max((common[c] - common[f"{c}_ext"]).abs().max() for c in cols)) if len(common) else float("nan")}
+    for r in es["steps"].itertuples():
+        key = f"ext_step_{r.n_hidden_from}_{r.n_hidden_to}"
+        out.update({key: r.measured, f"{key}_low": r.measured_low, f"{key}_high": r.measured_high,
+                    f"ext_norm_{r.n_hidden_from}_{r.n_hidden_to}": r.norm,
+                    f"ext_exponent_{r.n_hidden_from}_{r.n_hidden_to}": r.exponent,
+                    f"ext_exponent_{r.n_hidden_from}_{r.n_hidden_to}_low": r.exponent_low,
+                    f"ext_exponent_{r.n_hidden_from}_{r.n_hidden_to}_high": r.exponent_high})
+    out["ext_steps_text"] = ", ".join(f"n_h {int(r.n_hidden_from)}→{int(r.n_hidden_to)}: "
+                                      f"{step_text(r.measured, r.measured_low, r.measured_high)}"
+                                      for r in es["steps"].itertuples())
+    for r in es["changes"].itertuples():
+        key = f"ext_change_{int(r.x_mid)}"
+        out.update({key: r.change, f"{key}_low": r.low, f"{key}_high": r.high,
+                    f"{key}_verdict": change_verdict(r.low, r.high)})
+    out["ext_changes_text"] = ", ".join(f"at n_h = {int(r.x_mid)}: {step_text(r.change, r.low, r.high)}"
+                                        for r in es["changes"].itertuples())
+    last = es["changes"].iloc[-1]
+    out.update(ext_last_from=es["last_from"], ext_last_to=es["last_to"], ext_last_step=es["last_step"],
+               ext_last_se=es["last_se"], ext_last_change=float(last["change"]),
+               ext_last_change_low=float(last["low"]), ext_last_change_high=float(last["high"]),
+               ext_last_change_verdict=change_verdict(last["low"], last["high"]),
+               ext_changes_verdicts=", ".join(change_verdict(r.low, r.high) for r in es["changes"].itertuples()))
+    for name in ("exponential", "power_law"):
+        out.update({f"ext_{name}": es[name], f"ext_{name}_se": es[f"{name}_se"], f"ext_{name}_z": es[f"{name}_z"],
+                    f"ext_{name}_p": es[f"{name}_p"],
+                    f"ext_{name}_verdict": "agrees with" if es[f"{name}_p"] >= VERDICT_ALPHA else "differs from"})
+    out.update(_fit_numbers("ext_mean_i", es["fit"]))
+    out.update(_fit_numbers("ext_norm_power", es["power"]))
     return out
 
 
@@ -1096,4 +1894,108 @@ def results_rows(numbers: dict) -> list[dict]:
                          quantity="slope of log2 sensitivity to X (x) Z (Tr h_h = 0) per hidden qubit, "
                                   "Haar eigenbasis, beta = 1",
                          paper="<= -0.5 (bound sqrt(D_v/D_h))", ours=_with_steps(numbers, key)))
+    return rows + issue16_rows(numbers)
+
+
+def _beta_keys(numbers: dict) -> list[str]:
+    """The beta tags of the Theorem 4 test, in increasing beta."""
+    tags = {k.split("_")[2] for k in numbers if k.startswith("th_haar_") and k.endswith("_across_text")}
+    return sorted(tags, key=float)
+
+
+def issue16_rows(numbers: dict) -> list[dict]:
+    """The rows of issue 16's readings (Theorem 4 and Fig. 3(c)), from :func:`quoted`: both forms
+    of the bound against the visible-only sensitivities; Gamma; the Haar test at every beta with
+    D Tr rho^2; the bound with Gamma beside the data; N times the across-the-cut sensitivity
+    (mean over the class's terms, and the class maximum); the extended run's steps."""
+    rows = []
+    printed = "sqrt(D_v/D_h ((Tr h_h)^2/(D_h Tr h_h^2) + 1)) as printed (Thm 4, Eq. (B8))"
+    for name in sorted({k[len("form_"):-len("_description")] for k in numbers
+                        if k.startswith("form_") and k.endswith("_description")},
+                       key=lambda n: (not n.startswith("haar"), float(n.split("_")[1]) if n.startswith("haar") else 0, n)):
+        key = f"form_{name}"
+        rows.append(dict(
+            result="Theorem 4", figure="(book)",
+            quantity=f"slope of log2 visible-only sensitivity (h_h = I) per hidden qubit, {numbers[f'{key}_description']}, "
+                     "against the slope of each form of the bound",
+            paper=f"{printed}: -0.5; the paper's text (o(D_h) condition, visible gradients need not vanish): ≈ 0",
+            ours=(f"{numbers[f'{key}_text']}; printed form -0.5: t = {numbers[f'{key}_t_printed']:.1f}, "
+                  f"p = {numbers[f'{key}_p_printed']:.2g} ({numbers[f'{key}_vs_printed']} it); "
+                  f"book form sqrt(D_v (D_h+1)/D_h) over these sizes {numbers[f'{key}_pred_book']:.3f}: "
+                  f"t = {numbers[f'{key}_t_book']:.1f}, p = {numbers[f'{key}_p_book']:.2g} ({numbers[f'{key}_vs_book']} it); "
+                  f"book form for D_h >> 1, 0: t = {numbers[f'{key}_t_flat']:.1f}, p = {numbers[f'{key}_p_flat']:.2g} "
+                  f"({numbers[f'{key}_vs_flat']} it)")))
+    for beta in ("1",):
+        for a, b in ((1, 3), (2, 4)):
+            key = f"mg_printed_{beta}_{a}_{b}"
+            if key not in numbers:
+                continue
+            book = f"mg_book_{beta}_{a}_{b}"
+            g = f"mg_gamma_{a}_{b}"
+            rows.append(dict(
+                result="Theorem 4", figure="(book)",
+                quantity=f"log2 growth of G / (Gamma x form) from n_h = {a} to {b} (same parity of n), "
+                         f"G = ||Tr_h d rho||_1 for X (x) I, Haar eigenbasis, beta = {beta}",
+                paper="bounded for the form that holds",
+                ours=(f"printed: {step_text(numbers[key], numbers[f'{key}_low'], numbers[f'{key}_high'])} "
+                      f"(a constant G at constant Gamma: {numbers[f'{key}_pred']:.3f}); "
+                      f"book: {step_text(numbers[book], numbers[f'{book}_low'], numbers[f'{book}_high'])} "
+                      f"(constant G: {numbers[f'{book}_pred']:.3f}); log2 Gamma({b})/Gamma({a}) = "
+                      f"{step_text(numbers[g], numbers[f'{g}_low'], numbers[f'{g}_high'])} (bootstrap 95 %)")))
+    rows.append(dict(
+        result="Theorem 4", figure="(book)",
+        quantity="Gamma = sqrt(max_n E[(1/D sum_{j != n} 1/(E_n - E_j))^2]) of the normalised 2-local spectra "
+                 "(the machine of Fig. 3(c) and the Haar test; Gamma(beta) = Gamma(1)/beta), bootstrap 95 %",
+        paper="assumed bounded; O(log(D)^(1-k)) claimed for k-local",
+        ours=(f"{numbers['gamma_text']}; {numbers.get('gamma_parity', '')}; largest instance's share of the mean "
+              f"at the maximising level {numbers['gamma_share_min']:.1f} to {numbers['gamma_share_max']:.1f} %")))
+    for beta in _beta_keys(numbers):
+        for pert, what in (("across", "X (x) Z, across the cut"), ("hidden", "I (x) Z, hidden only")):
+            key = f"th_haar_{beta}_{pert}"
+            if beta == "1" and pert == "across":
+                continue  # the row above
+            rows.append(dict(
+                result="Theorem 4", figure="(book)",
+                quantity=f"slope of log2 sensitivity to {what} (Tr h_h = 0) per hidden qubit, Haar eigenbasis, "
+                         f"beta = {beta} (D Tr rho^2 = {numbers[f'dpurity_{beta}_text']} over n_h; "
+                         f"Gamma {numbers[f'gamma_{beta}_range']})",
+                paper="<= -0.5 (bound sqrt(D_v/D_h))",
+                ours=(_with_steps(numbers, key) + f"; against -0.5: p = {numbers[f'{key}_p_bound']:.2g} "
+                      f"({numbers[f'{key}_vs_bound']} it); against -1: p = {numbers[f'{key}_p_hot']:.2g}")))
+    for stat, what in (("mean", "mean over the class's terms, then over instances"),
+                       ("max", "class maximum, mean over instances")):
+        key = f"across_{stat}"
+        rows.append(dict(
+            result="Theorem 4", figure="3(c)",
+            quantity=f"N x across-the-cut sensitivity, reading (ii) ({what}), smallest and largest n_h, "
+                     "95 % t intervals; slope of its log2",
+            paper="not discussed",
+            ours=(f"{step_text(numbers[f'{key}_first'], numbers[f'{key}_first_low'], numbers[f'{key}_first_high'])} to "
+                  f"{step_text(numbers[f'{key}_last'], numbers[f'{key}_last_low'], numbers[f'{key}_last_high'])}; "
+                  f"slope {numbers[f'{key}_text']}")))
+    if numbers.get("ext_present"):
+        rows.append(dict(
+            result="Theorem 4", figure="3(c)",
+            quantity=f"extended run (n_h = {numbers['ext_nh_min']}..{numbers['ext_nh_max']}, "
+                     f"{numbers['ext_instances']} instances): per-step differences of log2 E||g||_inf, reading (i), "
+                     "bootstrap 95 %, and the change from step to step (delta method, 95 %)",
+            paper="a line, slope -0.423 ± 0.025",
+            ours=f"{numbers['ext_steps_text']}; changes {numbers['ext_changes_text']}"))
+        rows.append(dict(
+            result="Theorem 4", figure="3(c)",
+            quantity=f"extended run: step n_h = {numbers['ext_last_from']}→{numbers['ext_last_to']} against the "
+                     f"predictions from n_h <= {numbers['ext_last_from']}",
+            paper="exponential (a line on the semilog plot)",
+            ours=(f"measured {numbers['ext_last_step']:.4f} ± {numbers['ext_last_se']:.4f}; exponential "
+                  f"{numbers['ext_exponential']:.4f} ± {numbers['ext_exponential_se']:.4f} (z = {numbers['ext_exponential_z']:.2f}, "
+                  f"p = {numbers['ext_exponential_p']:.2g}); power law of the norm {numbers['ext_power_law']:.4f} ± "
+                  f"{numbers['ext_power_law_se']:.4f} (z = {numbers['ext_power_law_z']:.2f}, p = {numbers['ext_power_law_p']:.2g})")))
+    else:
+        rows.append(dict(result="Theorem 4", figure="3(c)", quantity="extended run (n_h = 5)", paper="not run",
+                         ours="absent from this data root"))
     return rows
+
+
+def results_table(numbers: dict) -> pd.DataFrame:
+    """The chapter's rows of the results table (:func:`results_rows`) as a table for the page."""
+    return pd.DataFrame(results_rows(numbers))[["figure", "quantity", "paper", "ours"]]

@@ -199,3 +199,60 @@ def finite_differences(fd: pd.DataFrame):
     ax.legend(fontsize="x-small", loc="upper left")
     fig.tight_layout()
     return fig
+
+
+FORM_SET_STYLE = {"ii_mean": ("o", PALETTE[2]), "ii_max": ("s", PALETTE[3])}
+
+
+def forms(points: pd.DataFrame, bounds: pd.DataFrame, gamma: pd.DataFrame):
+    r"""The two forms of Theorem 4 against the visible-only sensitivities, and :math:`\Gamma`.
+
+    Left: :math:`\log_2` of the mean visible-only sensitivity relative to the smallest size
+    (:func:`~plateaus.experiments.boltzmann_plateau.form_points`: the Haar test at each
+    :math:`\beta` and the 2-local machine's reading (ii)), two standard errors as bars, with the
+    factors of the printed form, :math:`\sqrt{2D_v/D_h}` (dashed), and of the book's,
+    :math:`\sqrt{D_v(D_h+1)/D_h}` (dotted), relative to the same size. Right, at
+    :math:`\beta = 1` (the smallest :math:`\beta` of ``bounds``,
+    :func:`~plateaus.experiments.boltzmann_plateau.bound_table`): :math:`\Gamma` with its
+    bootstrap interval (``gamma``, :func:`~plateaus.experiments.boltzmann_plateau.level_spacing`)
+    beside the measured :math:`G = \|\mathrm{Tr}_h\partial_\theta\rho\|_1` for :math:`X \otimes I` and :math:`X \otimes Z` (log-2 axis).
+    """
+    fig, axes = new_figure(ncols=2, width=4.4, height=5.0)
+    ax = axes[0]
+    haar_sets = [s for s in points["set"].unique() if s.startswith("haar")]
+    for name, g in points.groupby("set", sort=False):
+        if name in FORM_SET_STYLE:
+            marker, color = FORM_SET_STYLE[name]
+        else:
+            k = haar_sets.index(name)
+            marker, color = "^v<>"[k % 4], PALETTE[(4, 5, 9, 7)[k % 4]]
+        ax.errorbar(g["n_hidden"], g["rel"], yerr=2 * g["log2_se"], marker=marker, ms=5, lw=1.1, capsize=2,
+                    color=color, label=g["description"].iloc[0].replace("(x)", r"$\otimes$")
+                    .replace("beta", r"$\beta$"))
+    g = points[points["set"] == points["set"].iloc[0]]
+    ax.plot(g["n_hidden"], g["printed_rel"], "--", color="0.4", lw=1.3, label=r"printed: $\sqrt{2 D_v/D_h}$")
+    ax.plot(g["n_hidden"], g["book_rel"], ":", color="0.2", lw=1.6, label=r"book: $\sqrt{D_v (D_h+1)/D_h}$")
+    ax.set_xlabel("hidden qubits $n_h$")
+    ax.set_xticks(sorted(points["n_hidden"].unique()))
+    ax.set_ylabel(r"$\log_2$ sensitivity $-$ its value at the smallest $n_h$")
+    ax.set_title("terms with $h_h = I$ against both forms", fontsize="small")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax = axes[1]
+    beta = bounds["beta"].min()
+    gam = gamma[gamma["beta"] == beta]
+    ax.errorbar(gam["n_hidden"], gam["gamma"], yerr=[gam["gamma"] - gam["gamma_low"], gam["gamma_high"] - gam["gamma"]],
+                marker="D", ms=5, lw=1.2, capsize=2, color=PALETTE[1],
+                label=rf"$\Gamma$ ($\beta = {beta:g}$), bootstrap 95 %")
+    for pert, label in (("visible", PERTURBATION_LABELS["visible"]), ("across", PERTURBATION_LABELS["across"])):
+        g = bounds[(bounds["beta"] == beta) & (bounds["perturbation"] == pert)]
+        ax.errorbar(g["n_hidden"], g["G"], yerr=[g["G"] - g["G_low"], g["G_high"] - g["G"]],
+                    marker=CLASS_MARKERS[pert], ms=5, lw=1.1, capsize=2, color=CLASS_COLORS[pert],
+                    label=f"$G$ for {label}")
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("hidden qubits $n_h$")
+    ax.set_xticks(sorted(bounds["n_hidden"].unique()))
+    ax.set_ylabel(r"$\Gamma$ and $G = \|\mathrm{Tr}_h\,\partial_\theta\rho\|_1$")
+    ax.set_title(r"$\Gamma$ beside the measured gradients", fontsize="small")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.tight_layout()
+    return fig
