@@ -927,6 +927,18 @@ def quoted(params: dict, scan: pd.DataFrame, terms: pd.DataFrame, haar: pd.DataF
     out.update({"control_z_max": float(ctrl["z"].abs().max()), "control_state_z_max": float(ctrl["state_z"].abs().max()),
                 "fp_se_typical": float(orders["fp_se"].median()), "top_n": top,
                 "design_rows_random": len(orders)})
+    # verdicts as words, so that every sentence holds at every scale
+    for name in ("random_all", "fixedrandom_first_12", "fixedrandom_last_12", "fixedrandom_state_all"):
+        n_from = out[f"consistent_{name}"]
+        out[f"consistent_{name}_text"] = f"from n = {n_from} on" if n_from else "at none of the sizes run"
+    for tag in ("fixed", "reversed"):
+        k = out[f"worst_{tag}_exceeded"]
+        out[f"worst_{tag}_text"] = (f"exceeds the bound by more than two standard errors at {k} of the {out['sizes']} sizes"
+                                    if k else "stays within two standard errors of the bound or below it at every size")
+    above, rows_ = out["fixed_orders_above"], out["fixed_orders_rows"]
+    out["fixed_orders_text"] = (f"All {rows_} of their rows lie above 2 by at least two standard errors"
+                                if above == rows_ else
+                                f"{above} of their {rows_} rows lie above 2 by at least two standard errors")
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
 
 
