@@ -16,11 +16,12 @@ from numpy.testing import assert_allclose
 from scipy import integrate, optimize, stats
 
 import plateaus as pl
-from plateaus import haar
+from plateaus import analysis, haar
 from plateaus.experiments import ensembles
 from plateaus.experiments import typicality as ty
 from plateaus.models import BoltzmannMachine, gue_hamiltonians, gue_states, sample_couplings
 from plateaus.params import chapter_params
+from plateaus.terms import pauli_matrix
 
 Z = 4.0
 
@@ -241,20 +242,70 @@ class TestSummary:
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
-    """The chapter's two tables at quick scale, in a scratch data store."""
+    """The chapter's tables at quick scale (the union of ``trace-distance`` and
+    ``trace-distance-added``, and ``angle-scan``), in a scratch data store."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PLATEAUS_DATA", str(tmp_path_factory.mktemp("data")))
         params = chapter_params("typicality", "quick")
-        yield params, ty.trace_distances(params), ty.angle_scan(params)
+        yield params, ty.all_trace_distances(params), ty.angle_scan(params)
 
 
 class TestChapterQuick:
     def test_shape(self, tables):
         params, df, scan = tables
-        n_rows = params["instances"] * (4 * len(params["n_hidden"]) + len(params["boltzmann_n_hidden"]))
+        n_rows = params["instances"] * (4 * len(params["n_hidden"]) + len(params["boltzmann_n_hidden"])
+                                         + len(params["added_models"]) * len(params["n_hidden"])
+                                         + len(params["boltzmann_n_hidden_added"]))
         assert len(df) == n_rows and not df["trace_distance"].isna().any()
         assert len(scan) == 2 * params["scan_instances"] * len(params["theta_highs"])
         assert ((df.trace_distance >= 0) & (df.trace_distance <= 0.5 + 1e-12)).all()
+        assert list(dict.fromkeys(df["model"])) == params["models"] + params["added_models"]
+        bm = df[df.model == "boltzmann"]
+        assert sorted(bm["n_hidden"].unique()) == params["boltzmann_n_hidden"] + params["boltzmann_n_hidden_added"]
+
+    def test_committed_tables_keep_their_keys(self, tables):
+        """The parameters added later are not part of the first tables' cache keys, and the
+        seeds of every model are those they were drawn with (MODELS before the reversed order)."""
+        from plateaus import store
+
+        params, _, _ = tables
+        entries = store.manifest("typicality", "quick")["experiments"]
+        for name in (ty.EXPERIMENT, ty.SCAN):
+            assert not set(ty.ADDED_KEYS) & set(entries[name]["parameters"])
+        assert set(ty.ADDED_KEYS) <= set(entries[ty.ADDED]["parameters"])
+        assert [ty.SEED_INDEX[m] for m in ("haar", "gue", "unitary", "unitary-random-order", "boltzmann")] == \
+            [0, 1, 2, 3, 4]
+
+    def test_added_rows_continue_the_seeds(self, tables):
+        """Instance i of a model at n_h draws from the i-th child of [seed, 2, SEED_INDEX[model], n_h]:
+        the added Boltzmann sizes are what one run over every size would have drawn, and the
+        reversed order is the unitary model with its gates applied last term first."""
+        params, df, _ = tables
+        n_h = params["boltzmann_n_hidden_added"][0]
+        seeds = pl.parallel.spawn_seeds([params["seed"], 2, ty.SEED_INDEX["boltzmann"], n_h], params["instances"])
+        rho = ensembles.visible_states("boltzmann", 1, n_h, seeds)
+        got = df[(df.model == "boltzmann") & (df.n_hidden == n_h)].sort_values("instance")["trace_distance"]
+        assert_allclose(got, pl.trace_distance(rho, np.eye(2) / 2), atol=1e-13)
+        n_h = params["n_hidden"][0]
+        seeds = pl.parallel.spawn_seeds([params["seed"], 2, ty.SEED_INDEX["unitary-reversed-order"], n_h], 3)
+        qnn = pl.UnitaryQNN(1, n_h)
+        theta = np.stack([np.random.default_rng(s).uniform(0.0, 1.0, qnn.n_params) for s in seeds])
+        got = df[(df.model == "unitary-reversed-order") & (df.n_hidden == n_h)].sort_values("instance")
+        for b in range(3):  # dense: exp(-i theta_k P_k) applied for k = N-1, ..., 0
+            psi = np.zeros(2 ** (1 + n_h), dtype=complex)
+            psi[0] = 1.0
+            for k in reversed(range(qnn.n_params)):
+                psi = sl.expm(-1j * theta[b, k] * pauli_matrix(qnn.terms[k])) @ psi
+            m = psi.reshape(2, -1)
+            assert_allclose(got["trace_distance"].iloc[b], pl.trace_distance(m @ m.conj().T, np.eye(2) / 2),
+                            atol=1e-12)
+
+    def test_added_parameters_are_checked(self, tables):
+        params, _, _ = tables
+        with pytest.raises(ValueError, match="added_models"):
+            ty.added_trace_distances({**params, "added_models": ["unitary"]})
+        with pytest.raises(ValueError, match="boltzmann_n_hidden_added"):
+            ty.added_trace_distances({**params, "boltzmann_n_hidden_added": params["boltzmann_n_hidden"][:1]})
 
     def test_haar_like_models_agree_with_the_exact_mean(self, tables):
         _, df, _ = tables
@@ -264,7 +315,7 @@ class TestChapterQuick:
 
     def test_reproducible(self, tables):
         params, df, _ = tables
-        again = ty.trace_distances(params, recompute=True)
+        again = ty.all_trace_distances(params, recompute=True)
         pd.testing.assert_frame_equal(df, again)
 
     def test_histograms_draw_each_models_sizes_and_the_haar_density(self, tables):
@@ -275,15 +326,20 @@ class TestChapterQuick:
         _, df, _ = tables
         fig = figures.histograms(df, bins=40, lo=10**-3.6, hi=0.5)
         panels = [m for m, _ in figures.PANELS]
-        assert len(fig.axes) == 6 and not fig.axes[5].axison  # 5 panels, the 6th a legend note
+        assert len(fig.axes) == 6 and all(ax.axison for ax in fig.axes)  # 6 panels, one figure legend
+        every = sorted(df["n_hidden"].unique())
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert labels[:-1] == [f"$n_h = {n}$" for n in every] and "Haar" in labels[-1]
         edges = np.logspace(-3.6, np.log10(0.5), 41)
         for ax, model in zip(fig.axes, panels):
             assert ax.get_title() == dict(figures.PANELS)[model]
-            assert ax.get_xscale() == "log" and ax.get_xlabel() == r"$T(\rho_v, I/2)$"
+            assert ax.get_xscale() == "log" and ax.get_xlabel() == r"$T(\rho_v, I/2)$ (log scale)"
             sub = df[df.model == model]
             sizes = sorted(sub["n_hidden"].unique())
-            assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"$n_h = {n}$" for n in sizes]
             assert len(ax.patches) == 2 * len(sizes)  # a filled and an outlined histogram each
+            # one colour per n_h, the same in every panel
+            for n_h, step in zip(sizes, ax.patches[1::2]):
+                assert_allclose(step.get_edgecolor()[:3], figures.size_color(n_h))
             for n_h, step in zip(sizes, ax.patches[1::2]):
                 values = np.clip(sub.loc[sub.n_hidden == n_h, "trace_distance"], 10**-3.6, 0.5)
                 heights, _ = np.histogram(values, bins=edges, density=True)
@@ -296,6 +352,31 @@ class TestChapterQuick:
             for n_h, line in zip(sizes, dashed):
                 x = line.get_xdata()
                 assert_allclose(line.get_ydata(), np.log(10) * x * haar.trace_distance_pdf(x, 2**int(n_h)))
+        plt.close(fig)
+
+    def test_linear_histograms(self, tables):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import typicality as figures
+
+        _, df, _ = tables
+        fig = figures.histograms_linear(df, bins=30, quantile=0.995)
+        for ax, (model, title) in zip(fig.axes, figures.PANELS):
+            assert ax.get_title() == title and ax.get_xscale() == "linear"
+            sub = df[df.model == model]
+            hi = min(0.5, np.quantile(sub["trace_distance"], 0.995) * 1.05)
+            assert_allclose(ax.get_xlim(), (0.0, hi))
+            edges = np.linspace(0.0, hi, 31)
+            sizes = sorted(sub["n_hidden"].unique())
+            for n_h, step in zip(sizes, ax.patches[1::2]):
+                heights, _ = np.histogram(np.clip(sub.loc[sub.n_hidden == n_h, "trace_distance"], 0, hi), edges,
+                                          density=True)
+                drawn = step.get_xy()[:, 1]
+                assert_allclose(np.unique(np.round(drawn, 9)), np.unique(np.round(np.r_[0.0, heights], 9)))
+                assert_allclose(step.get_edgecolor()[:3], figures.size_color(n_h))
+            dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+            for n_h, line in zip(sizes, dashed):
+                assert_allclose(line.get_ydata(), haar.trace_distance_pdf(line.get_xdata(), 2**int(n_h)))
         plt.close(fig)
 
     def test_scaling_draws_the_summary(self, tables):
@@ -314,11 +395,12 @@ class TestChapterQuick:
             assert_allclose(bound.get_ydata(), 0.5 * np.sqrt(2 / 2.0 ** (bound.get_xdata() - 1)))
         peaks = {line.get_label(): line for line in left.get_lines()}
         means = {c.get_label(): c.lines[0] for c in right.containers}
-        for model in ("gue", "unitary", "unitary-random-order", "boltzmann"):
+        for model in ("gue", "unitary", "unitary-random-order", "unitary-reversed-order", "boltzmann"):
             g = s[s.model == model]
-            assert_allclose(peaks[MODEL_LABELS[model]].get_xdata(), g["registers"])
-            assert_allclose(peaks[MODEL_LABELS[model]].get_ydata(), g["peak"])
-            assert_allclose(np.asarray(means[MODEL_LABELS[model]].get_ydata(), float), g["mean"])
+            label = figures.model_label(model)
+            assert_allclose(peaks[label].get_xdata(), g["registers"])
+            assert_allclose(peaks[label].get_ydata(), g["peak"])
+            assert_allclose(np.asarray(means[label].get_ydata(), float), g["mean"])
         haar_rows = s[s.model == "haar"]
         assert_allclose(np.asarray(means[MODEL_LABELS["haar"]].get_ydata(), float), haar_rows["mean"])
         plt.close(fig)
@@ -352,10 +434,12 @@ class TestChapterQuick:
         fig = figures.boltzmann_first_order(df)
         (ax,) = fig.axes
         sub = df[df.model == "boltzmann"]
-        assert [c.get_label() for c in ax.collections] == [f"$n_h = {n}$" for n in params["boltzmann_n_hidden"]]
-        for n_h, points in zip(params["boltzmann_n_hidden"], ax.collections):
+        sizes = params["boltzmann_n_hidden"] + params["boltzmann_n_hidden_added"]
+        assert [c.get_label() for c in ax.collections] == [f"$n_h = {n}$" for n in sizes]
+        for n_h, points in zip(sizes, ax.collections):
             g = sub[sub.n_hidden == n_h]
             assert_allclose(points.get_offsets(), g[["first_order", "trace_distance"]].to_numpy())
+            assert_allclose(points.get_facecolor()[0][:3], figures.size_color(n_h))
         plt.close(fig)
 
 
@@ -386,16 +470,20 @@ def synthetic_table(seed=0, instances=200):
 
 
 def weighted_log2_fit(x, values):
-    """Independent oracle: scipy's curve_fit of log2 mean with delta-method errors, relative
-    sigma (the covariance scaled by chi^2/dof), and the t interval with n - 2 dof."""
+    """Independent oracle: scipy's curve_fit of log2 mean with delta-method errors and absolute
+    sigma, the covariance enlarged by chi^2/dof only when that exceeds 1 (the book's convention,
+    analysis 92d9d06: an interval is never narrower than the points' errors imply), and the t
+    interval with n - 2 dof."""
     x = np.asarray(x, float)
     means = np.array([v.mean() for v in values])
     se = np.array([v.std(ddof=1) / np.sqrt(v.size) for v in values])
     y, sigma = np.log2(means), se / (means * np.log(2))
-    (slope, _), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=False)
+    (slope, _), cov = optimize.curve_fit(lambda x, a, b: a * x + b, x, y, sigma=sigma, absolute_sigma=True)
     t = stats.t.ppf(0.975, x.size - 2)
     chi2 = (((y - np.polyval(np.polyfit(x, y, 1, w=1 / sigma), x)) / sigma) ** 2).sum()
-    return slope, slope - t * np.sqrt(cov[0, 0]), slope + t * np.sqrt(cov[0, 0]), chi2 / (x.size - 2)
+    chi2_dof = chi2 / (x.size - 2)
+    half = t * np.sqrt(cov[0, 0] * max(1.0, chi2_dof))
+    return slope, slope - half, slope + half, chi2_dof
 
 
 class TestFits:
@@ -580,25 +668,114 @@ class TestQuoted:
         assert n["haar_like_tested"] == 2
         assert n["haar_like_passed"] == sum(n[f"haar_like_{m}"] for m in tested)
         for model in table.index:
-            k = len(params["boltzmann_n_hidden"] if model == "boltzmann" else params["n_hidden"])
+            k = df.loc[df.model == model, "n_hidden"].nunique()
             assert_allclose(n[f"ks_corrected_{model}"], 1 - (1 - n[f"ks_{model}"]) ** k, rtol=1e-12)
             assert n[f"haar_like_{model}"] == (n[f"z_{model}"] <= 3 and n[f"ks_corrected_{model}"] >= 0.05)
         assert not n["haar_like_unitary"] and not n["haar_like_boltzmann"]
         assert_allclose(n["exact_ratio_max"], max(haar.trace_distance_mean(2**h) / (0.5 * np.sqrt(2 / 2**h))
                                                   for h in params["n_hidden"]))
 
+    def test_reversed_numbers(self, tables):
+        params, df, scan = tables
+        n = ty.quoted(params, df, scan)
+        sub = df[df.model == "unitary-reversed-order"]
+        fit = ty.mean_fits(df).loc["unitary-reversed-order", "fit"]
+        for name, ref in (("half", -0.5), ("flat", 0.0)):
+            t = (fit.slope - ref) / fit.slope_se
+            assert_allclose([n[f"rev_t_{name}"], n[f"rev_p_{name}"]], [t, 2 * stats.t.sf(abs(t), fit.dof)], rtol=1e-10)
+        last = sub[sub.n_hidden == max(params["n_hidden"])]["trace_distance"]
+        half = stats.t.ppf(0.975, last.size - 1) * last.std(ddof=1) / np.sqrt(last.size)
+        assert_allclose([n["rev_mean_last"], n["rev_mean_last_low"], n["rev_mean_last_high"]],
+                        [last.mean(), last.mean() - half, last.mean() + half], rtol=1e-12)
+        assert_allclose(n["rev_over_haar_last"], last.mean() / haar.trace_distance_mean(2 ** max(params["n_hidden"])))
+        m = sub.groupby("n_hidden")["trace_distance"].mean()
+        assert_allclose([n["rev_first_step"], n["rev_last_step"]],
+                        [np.log2(m.iloc[1] / m.iloc[0]), np.log2(m.iloc[-1] / m.iloc[-2])], rtol=1e-12)
+        assert_allclose([n["rev_factor"], n["rev_factor_low"], n["rev_factor_high"]],
+                        2.0 ** np.array([fit.slope, fit.slope_low, fit.slope_high]), rtol=1e-12)
+        ratio = m / (0.5 * np.sqrt(2 / 2.0 ** m.index.to_numpy()))
+        assert_allclose(n["rev_ratio_min"], ratio.min())
+        assert n["rev_bound_words"].startswith("stays above" if ratio.min() > 1 else "falls below")
+        assert n["rev_reading"] == ty.reversed_reading(fit)
+        assert (n["rev_summary"], n["rev_summary_clause"]) == ty.REVERSED_WORDS[ty.reversed_place(fit)][1:]
+        assert n["rev_follows_bound"] == ("does not follow the bound" if ratio.min() > 1 else "comes below the bound")
+        n_h = max(params["n_hidden"])
+        assert (n["rev_prefix_gates"], n["rev_collision_gates"], n["rev_onsite_gates"]) == \
+            (9 * n_h * (n_h - 1) // 2, 9 * n_h, 3 * (n_h + 1))
+        assert_allclose(n["rev_bath_last"], ty.reversed_bath_purity(1, n_h, ty.BATH_INSTANCES, params["seed"] + n_h).mean())
+        assert n["bm_nh_max"] == max(params["boltzmann_n_hidden_added"])
+        assert n["bm_covers_paper"] == "covers"
+
     def test_results_rows(self, tables):
         params, df, scan = tables
         n = ty.quoted(params, df, scan)
         rows = ty.results_rows(n)
-        assert len(rows) == 6 and all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
-        by_quantity = {r["quantity"]: r["ours"] for r in rows}
-        assert by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, GUE, t = 10"] == n["fit_text_gue"]
-        ratio = by_quantity["largest ratio of mean T to the bound, Haar states"]
-        assert ratio.startswith(f"{n['ratio_haar']:.3f} (sampled; exact Haar law {n['exact_ratio_min']:.3f}")
+        # three rows per model (slope, ratio to the bound, Haar-likeness; two for Haar states) and three
+        # for the reversed order
+        assert len(rows) == 3 * 6 - 1 + 3
+        assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
+        by_quantity = {r["quantity"]: r for r in rows}
+        gue = by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, GUE, t = 10"]
+        assert gue["ours"] == n["fit_text_gue"] and gue["figure"] == "3(a), 4(a)"
+        ratio = by_quantity["largest ratio of mean T to the bound ½√(D_v/D_h), Haar states"]["ours"]
+        assert ratio.startswith(f"{n['ratio_haar']:.3f} [{n['ratio_low_haar']:.3f}, {n['ratio_high_haar']:.3f}] at n_h = ")
+        assert f"exact Haar law {n['exact_ratio_min']:.3f}" in ratio
         bm = by_quantity["slope of log2 E T(ρ_v, I/2) per hidden qubit, Boltzmann machine"]
-        assert bm.startswith(n["fit_text_boltzmann"])
-        assert ("per-step differences" in bm) == (n["line_boltzmann"] == "rejected")
+        assert bm["figure"] == "4(c)"  # the paper's Fig. 3(a) does not draw the Boltzmann machine
+        assert bm["ours"].startswith(n["fit_text_boltzmann"])
+        assert ("per-step differences" in bm["ours"]) == (n["line_boltzmann"] == "rejected")
+        assert not any("3(a)" in r["figure"] for r in rows if "Boltzmann" in r["quantity"])
         # a rejected line brings its first and last steps into the row
-        forced = ty.results_rows({**n, "line_boltzmann": "rejected"})
-        assert f"{n['bm_first_step_text']}" in forced[4]["ours"] and f"{n['bm_last_step_text']}" in forced[4]["ours"]
+        forced = {r["quantity"]: r["ours"] for r in ty.results_rows({**n, "line_boltzmann": "rejected"})}
+        text = forced["slope of log2 E T(ρ_v, I/2) per hidden qubit, Boltzmann machine"]
+        assert n["bm_first_step_text"] in text and n["bm_last_step_text"] in text
+        rev = [r for r in rows if r["result"] == "Theorem 3 (product order)"]
+        assert len(rev) == 3 and n["rev_reading"] in rev[0]["ours"]
+        assert f"{n['rev_bath_last']:.3f} [{n['rev_bath_last_low']:.3f}, {n['rev_bath_last_high']:.3f}]" in rev[2]["ours"]
+        like = by_quantity[[q for q in by_quantity if q.startswith("Haar-like") and "reversed" in q][0]]["ours"]
+        assert like.startswith(n["haar_like_text_unitary-reversed-order"])
+
+
+class TestReversedOrder:
+    """The structure of the reversed Eq. (11) order, against dense matrices."""
+
+    @pytest.mark.parametrize("n_hidden", [2, 3, 4])
+    def test_hidden_prefix(self, n_hidden):
+        prefix = ty.reversed_hidden_prefix(1, n_hidden)
+        terms = pl.two_local_terms(1 + n_hidden)
+        assert len(prefix) == 9 * n_hidden * (n_hidden - 1) // 2
+        assert prefix == tuple(terms[::-1][:len(prefix)]) and all(p[0] == "I" for p in prefix)
+        assert terms[::-1][len(prefix)][0] != "I"  # the next gate touches the visible qubit
+
+    def test_bath_purity_against_dense(self):
+        n_hidden, instances, seed = 3, 4, 11
+        prefix = ty.reversed_hidden_prefix(1, n_hidden)
+        theta = np.random.default_rng(seed).uniform(0.0, 1.0, (instances, len(prefix)))
+        expected = []
+        for b in range(instances):
+            psi = np.zeros(2 ** (1 + n_hidden), dtype=complex)
+            psi[0] = 1.0
+            for k, label in enumerate(prefix):
+                psi = sl.expm(-1j * theta[b, k] * pauli_matrix(label)) @ psi
+            rho = np.outer(psi, psi.conj()).reshape((2,) * (2 * (1 + n_hidden)))
+            purities = []
+            for j in range(1, 1 + n_hidden):  # trace out every qubit but j
+                keep = np.trace(np.moveaxis(np.moveaxis(rho, j, 0), 1 + n_hidden + j, 1 + n_hidden).reshape(
+                    2, 2 ** n_hidden, 2, 2 ** n_hidden), axis1=1, axis2=3)
+                purities.append(np.real(np.trace(keep @ keep)))
+            expected.append(np.mean(purities))
+        assert_allclose(ty.reversed_bath_purity(1, n_hidden, instances, seed), expected, rtol=1e-10)
+        # before any pair gate (one hidden qubit) the hidden register is |0>: pure
+        assert_allclose(ty.reversed_bath_purity(1, 1, 3, seed), 1.0)
+
+    def test_reading_in_words(self):
+        def fit(slope, low, high):
+            return analysis.LineFit(slope, 0.0, 0.01, 0.0, low, high, 5, 3, 1.0, 0.3, 0.8, True, 0.95, "log2")
+
+        cases = [((-0.2, -0.25, -0.15), "between"), ((-0.48, -0.55, -0.41), "haar"),
+                 ((0.01, -0.05, 0.07), "flat"), ((-0.3, -0.9, 0.3), "undecided"), ((-0.7, -0.8, -0.6), "steeper"),
+                 ((0.2, 0.1, 0.3), "rising")]
+        for args, place in cases:
+            assert ty.reversed_place(fit(*args)) == place
+            assert ty.reversed_reading(fit(*args)) == ty.REVERSED_WORDS[place][0]
+        assert ty.reversed_reading(fit(-0.2, -0.25, -0.15)).endswith("it lies between the two")

@@ -10,6 +10,12 @@ Experiments (each a tidy table in the store):
     the unitary model in both gate orders at one size, :math:`\theta \sim U[0, \theta_{max})`
     for several :math:`\theta_{max}`: how small the angles must be before the model stops
     looking Haar random.
+``trace-distance-added``
+    the columns of ``trace-distance`` for the readings added after it was computed (issue 16):
+    the models of ``added_models`` (the reversed Eq. (11) order, as Theorem 3 writes the
+    product) at ``n_hidden``, and the Boltzmann machine at ``boltzmann_n_hidden_added`` (up
+    to the paper's registers), drawn from the same seeds a longer run of the first table
+    would have used. :func:`all_trace_distances` is the union of the two tables.
 
 :func:`summary` turns the first table into one row per model and size (mean, standard error,
 standard deviation, histogram peak, the exact Haar values and the paper's bound), and
@@ -31,13 +37,22 @@ from ..models import UnitaryQNN, sample_couplings
 from ..parallel import map_instances
 from ..params import chapter_params
 from ..terms import hamiltonian_matrix, term_classes, two_local_terms
-from .ensembles import MODELS, boltzmann_visible_states, draw, visible_states
+from .ensembles import boltzmann_visible_states, draw, visible_states
 
 CHAPTER = "typicality"
 EXPERIMENT = "trace-distance"
 SCAN = "angle-scan"
+ADDED = "trace-distance-added"
 #: Second entry of every seed list, so this chapter's draws differ from other chapters'.
 _STREAM = 2
+#: Third entry of every seed list: the model's index as the committed tables were drawn
+#: (``ensembles.MODELS`` before the reversed order was inserted into it), fixed here so that a
+#: re-run reproduces them whatever order ``MODELS`` lists its ensembles in.
+SEED_INDEX = {"haar": 0, "gue": 1, "unitary": 2, "unitary-random-order": 3, "boltzmann": 4,
+              "unitary-reversed-order": 5}
+#: Parameters added after ``trace-distance`` and ``angle-scan`` were computed: not part of
+#: those tables' cache keys (they do not use them), so the committed tables stay valid.
+ADDED_KEYS = ("added_models", "boltzmann_n_hidden_added")
 
 
 def _measures(rho: np.ndarray) -> dict:
@@ -75,6 +90,32 @@ def _sizes(params: dict, model: str) -> list[int]:
     return params["boltzmann_n_hidden"] if model == "boltzmann" else params["n_hidden"]
 
 
+def _without_added(params: dict) -> dict:
+    """The cache key of the tables computed before :data:`ADDED_KEYS` existed."""
+    return {k: v for k, v in params.items() if k not in ADDED_KEYS}
+
+
+def _model_rows(params: dict, model: str, sizes, n_jobs) -> list[pd.DataFrame]:
+    frames = []
+    for n_hidden in sizes:
+        df = map_instances(
+            _chunk, params["instances"],
+            seed=[params["seed"], _STREAM, SEED_INDEX[model], n_hidden],
+            chunk_size=params["chunk_size"], n_jobs=n_jobs, desc=f"{model}, n_h={n_hidden}",
+            model=model, n_visible=params["n_visible"], n_hidden=n_hidden, t=params["t"],
+            theta_low=params["theta_low"], theta_high=params["theta_high"],
+            onsite_var=params["onsite_var"], offsite_var=params["offsite_var"],
+        )
+        frames.append(df.assign(model=model, n_visible=params["n_visible"], n_hidden=n_hidden,
+                                registers=params["n_visible"] + n_hidden))
+    return frames
+
+
+#: Columns of the ``trace-distance`` and ``trace-distance-added`` tables.
+COLUMNS = ["model", "n_visible", "n_hidden", "registers", "instance", "trace_distance", "purity",
+           "entropy_nats", "h_norm", "first_order"]
+
+
 def trace_distances(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.DataFrame:
     r"""The ``trace-distance`` table: one row per model, hidden size and instance.
 
@@ -82,30 +123,56 @@ def trace_distances(params: dict, *, recompute: bool = False, n_jobs=None) -> pd
     entropy_nats, h_norm, first_order`` (the last two for the Boltzmann machine only).
     ``registers`` is :math:`\log_2(D_vD_h) = n_v + n_h`. The GUE model is sampled with
     :func:`plateaus.experiments.ensembles.gue_state_tridiagonal` (the law of
-    :func:`plateaus.models.gue_states`, in :math:`O(D)` work).
+    :func:`plateaus.models.gue_states`, in :math:`O(D)` work). Instance ``i`` of a model at
+    ``n_h`` hidden qubits draws from the seed ``[seed, 2, SEED_INDEX[model], n_h]``'s ``i``-th child.
     """
     params = _validated(params)
 
     def compute() -> pd.DataFrame:
         frames = []
         for model in params["models"]:
-            m_index = MODELS.index(model)
-            for n_hidden in _sizes(params, model):
-                df = map_instances(
-                    _chunk, params["instances"],
-                    seed=[params["seed"], _STREAM, m_index, n_hidden],
-                    chunk_size=params["chunk_size"], n_jobs=n_jobs, desc=f"{model}, n_h={n_hidden}",
-                    model=model, n_visible=params["n_visible"], n_hidden=n_hidden, t=params["t"],
-                    theta_low=params["theta_low"], theta_high=params["theta_high"],
-                    onsite_var=params["onsite_var"], offsite_var=params["offsite_var"],
-                )
-                frames.append(df.assign(model=model, n_visible=params["n_visible"], n_hidden=n_hidden,
-                                        registers=params["n_visible"] + n_hidden))
-        cols = ["model", "n_visible", "n_hidden", "registers", "instance", "trace_distance", "purity",
-                "entropy_nats", "h_norm", "first_order"]
-        return pd.concat(frames, ignore_index=True)[cols]
+            frames += _model_rows(params, model, _sizes(params, model), n_jobs)
+        return pd.concat(frames, ignore_index=True)[COLUMNS]
 
-    return store.cached(CHAPTER, params["scale"], EXPERIMENT, params, compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], EXPERIMENT, _without_added(params), compute,
+                        recompute=recompute)
+
+
+def added_trace_distances(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.DataFrame:
+    r"""The ``trace-distance-added`` table, columns as :func:`trace_distances`: every model of
+    ``added_models`` at ``n_hidden`` (the reversed Eq. (11) order), then the Boltzmann machine
+    at ``boltzmann_n_hidden_added``. Seeds as in :func:`trace_distances`, so the Boltzmann
+    rows continue the ensemble of the first table (the same draws a run over all its sizes
+    would have made)."""
+    params = _validated(params)
+    overlap = sorted(set(params["added_models"]) & set(params["models"]))
+    if overlap:
+        raise ValueError(f"added_models = {params['added_models']!r} is not allowed; expected models "
+                         f"not in models = {params['models']!r} (overlap {overlap})")
+    repeated = sorted(set(params["boltzmann_n_hidden_added"]) & set(params["boltzmann_n_hidden"]))
+    if repeated:
+        raise ValueError(f"boltzmann_n_hidden_added = {params['boltzmann_n_hidden_added']!r} is not allowed; "
+                         f"expected sizes not in boltzmann_n_hidden (repeated {repeated})")
+
+    def compute() -> pd.DataFrame:
+        frames = []
+        for model in params["added_models"]:
+            frames += _model_rows(params, model, params["n_hidden"], n_jobs)
+        frames += _model_rows(params, "boltzmann", params["boltzmann_n_hidden_added"], n_jobs)
+        return pd.concat(frames, ignore_index=True)[COLUMNS]
+
+    return store.cached(CHAPTER, params["scale"], ADDED, params, compute, recompute=recompute)
+
+
+def all_trace_distances(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.DataFrame:
+    """The union of :func:`trace_distances` and :func:`added_trace_distances`, sorted by model
+    (as listed in ``models`` then ``added_models``) and hidden size: the table the page reads."""
+    params = _validated(params)
+    df = pd.concat([trace_distances(params, recompute=recompute, n_jobs=n_jobs),
+                    added_trace_distances(params, recompute=recompute, n_jobs=n_jobs)], ignore_index=True)
+    rank = {m: i for i, m in enumerate(params["models"] + params["added_models"])}
+    order = np.lexsort((df["instance"].to_numpy(), df["n_hidden"].to_numpy(), df["model"].map(rank).to_numpy()))
+    return df.iloc[order].reset_index(drop=True)
 
 
 def _scan_chunk(seeds, *, model, n_visible, n_hidden, theta_high):
@@ -128,7 +195,7 @@ def angle_scan(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.Data
             for j, theta_high in enumerate(params["theta_highs"]):
                 df = map_instances(
                     _scan_chunk, params["scan_instances"],
-                    seed=[params["seed"], _STREAM, MODELS.index(model), 1000 + j],
+                    seed=[params["seed"], _STREAM, SEED_INDEX[model], 1000 + j],
                     chunk_size=params["chunk_size"], n_jobs=n_jobs, desc=f"{model}, theta<{theta_high:g}",
                     model=model, n_visible=params["n_visible"], n_hidden=params["scan_n_hidden"],
                     theta_high=theta_high,
@@ -139,7 +206,7 @@ def angle_scan(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.Data
                 "entropy_nats"]
         return pd.concat(frames, ignore_index=True)[cols]
 
-    return store.cached(CHAPTER, params["scale"], SCAN, params, compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], SCAN, _without_added(params), compute, recompute=recompute)
 
 
 def _validated(params: dict) -> dict:
@@ -212,12 +279,46 @@ def prefix_length(n_visible: int, n_hidden: int) -> tuple[int, int]:
     return last, len(terms)
 
 
+def reversed_hidden_prefix(n_visible: int, n_hidden: int) -> tuple[str, ...]:
+    r"""The gates the reversed Eq. (11) order applies before the first one that touches a
+    visible qubit, in the order applied: for one visible qubit, every hidden-hidden pair term
+    (the pairs :math:`(n-2, n-1), \ldots, (1, 2)`, each with its nine Pauli products from
+    :math:`ZZ` down to :math:`XX`). They act on :math:`|0\ldots0\rangle` of the hidden register only."""
+    terms = two_local_terms(n_visible + n_hidden)
+    classes = term_classes(terms, n_visible)[::-1]
+    first = int(np.flatnonzero(classes != "hidden")[0])
+    return tuple(terms[::-1][:first])
+
+
+def reversed_bath_purity(n_visible: int, n_hidden: int, instances: int, seed: int) -> np.ndarray:
+    r"""In the reversed Eq. (11) order, how mixed each hidden qubit is when the visible qubits
+    first meet it: per instance, the mean over hidden qubits :math:`j` of
+    :math:`\mathrm{Tr}\,\rho_j^2` (1 pure, :math:`\frac12` maximally mixed) in the state after
+    :func:`reversed_hidden_prefix`, :math:`\theta \sim U[0, 1)` from ``default_rng(seed)``.
+
+    Returns an array of shape ``(instances,)``. In the Eq. (11) order the same number is 1:
+    there the hidden qubits meet the visible ones after their own on-site gates only.
+    """
+    n = n_visible + n_hidden
+    prefix = reversed_hidden_prefix(n_visible, n_hidden)
+    if not prefix:  # one hidden qubit: no hidden-hidden pair, the hidden register is still |0>
+        return np.ones(instances)
+    theta = np.random.default_rng(seed).uniform(0.0, 1.0, (instances, len(prefix)))
+    psi = UnitaryQNN(n_visible, n_hidden, terms=prefix).state(theta).reshape((instances,) + (2,) * n)
+    out = np.zeros(instances)
+    for j in range(n_visible, n):
+        m = np.moveaxis(psi, j + 1, 1).reshape(instances, 2, -1)
+        out += np.sum(np.abs(m @ np.conj(np.swapaxes(m, -1, -2))) ** 2, axis=(-2, -1))
+    return out / n_hidden
+
+
 #: The models of the chapter in the order of its text and tables.
-MODEL_ORDER = ("haar", "gue", "unitary-random-order", "unitary", "boltzmann")
+MODEL_ORDER = ("haar", "gue", "unitary-random-order", "unitary-reversed-order", "unitary", "boltzmann")
 #: The ensembles that behave like Haar-random states (their means are compared with the exact law).
 HAAR_LIKE = ("haar", "gue", "unitary-random-order")
 #: Labels of the models in the results table.
 RESULT_LABELS = {"haar": "Haar states", "gue": "GUE, t = 10", "unitary-random-order": "unitary model, random order",
+                 "unitary-reversed-order": "unitary model, reversed Eq. (11) order (Theorem 3's product)",
                  "unitary": "unitary model, Eq. (11) order", "boltzmann": "Boltzmann machine"}
 #: Distance from the exact Haar mean, in standard errors, within which a mean counts as Haar-like
 #: (the angle scan and :func:`model_table`).
@@ -227,6 +328,8 @@ SCAN_Z = 3.0
 KS_ALPHA = 0.05
 #: The smaller instance of :func:`prefix_check` that :func:`quoted` runs: hidden qubits, instances.
 PREFIX_CHECK = (4, 20)
+#: Instances of :func:`reversed_bath_purity` that :func:`quoted` runs at each end of ``n_hidden``.
+BATH_INSTANCES = 200
 
 
 def _models(df: pd.DataFrame) -> list[str]:
@@ -377,6 +480,114 @@ def scan_summary(scan: pd.DataFrame) -> pd.DataFrame:
     return stats[["model", "theta_high", "n", "mean", "se", "haar_mean", "z", "haar_like"]]
 
 
+def _mean_interval(values) -> tuple[float, float, float]:
+    """Mean and its 95 % interval from Student's t with n - 1 degrees of freedom."""
+    values = np.asarray(values, dtype=float)
+    se = float(analysis.mean_se(values))
+    half = analysis.t_quantile(values.size - 1) * se
+    return float(values.mean()), float(values.mean()) - half, float(values.mean()) + half
+
+
+#: The page's words for each place of the reversed order's slope (:func:`reversed_reading`):
+#: a clause on the interval, a sentence that starts a summary, and a clause that continues one.
+REVERSED_WORDS = {
+    "between": ("its interval excludes both 0 (the order of Eq. (11)) and -1/2 (Haar states): it lies between the two",
+                "The reversed order lies in between: it concentrates, as a collision model with mixed hidden "
+                "qubits, but more slowly than a Haar state",
+                "its distance falls, more slowly than a Haar state's"),
+    "haar": ("its interval holds -1/2 (Haar states) but not 0",
+             "The reversed order's decay is consistent with a Haar state's at these sizes",
+             "its decay is consistent with a Haar state's"),
+    "flat": ("its interval holds 0 (no decay, like the order of Eq. (11)) but not -1/2",
+             "The reversed order does not concentrate detectably at these sizes",
+             "its distance does not fall detectably"),
+    "steeper": ("its interval lies below -1/2: it falls faster than a Haar state",
+                "The reversed order falls faster than a Haar state at these sizes",
+                "its distance falls faster than a Haar state's"),
+    "rising": ("its interval lies above 0: the distance grows with the hidden qubits",
+               "The reversed order's distance grows with the hidden qubits at these sizes",
+               "its distance grows"),
+    "undecided": ("its interval holds both 0 and -1/2: these sizes do not place it",
+                  "These sizes do not place the reversed order between the other two readings",
+                  "these sizes do not place its decay"),
+}
+
+
+def reversed_place(fit: analysis.LineFit) -> str:
+    r"""Where the reversed order's slope of :math:`\log_2\bar T` lies: ``"between"`` the Eq. (11)
+    order's 0 and the Haar slope :math:`-\frac12` when its interval excludes both and the slope
+    is between them, ``"haar"`` or ``"flat"`` when it holds only one of them, ``"steeper"``
+    below :math:`-\frac12`, ``"rising"`` above 0, else ``"undecided"`` (a key of
+    :data:`REVERSED_WORDS`)."""
+    has_flat = fit.slope_low <= 0.0 <= fit.slope_high
+    has_half = fit.slope_low <= -0.5 <= fit.slope_high
+    if not has_flat and not has_half and -0.5 < fit.slope < 0.0:
+        return "between"
+    if has_half and not has_flat:
+        return "haar"
+    if has_flat and not has_half:
+        return "flat"
+    if fit.slope_high < -0.5:
+        return "steeper"
+    if fit.slope_low > 0.0:
+        return "rising"
+    return "undecided"
+
+
+def reversed_reading(fit: analysis.LineFit) -> str:
+    """The clause of :data:`REVERSED_WORDS` for :func:`reversed_place`: what the interval says."""
+    return REVERSED_WORDS[reversed_place(fit)][0]
+
+
+def reversed_numbers(df: pd.DataFrame, summ: pd.DataFrame, fit: analysis.LineFit, params: dict) -> dict:
+    r"""The numbers of the reversed Eq. (11) order (keys ``rev_*``): the distance of its slope
+    from :math:`-\frac12` and from 0 (:func:`plateaus.analysis.slope_distance`), its mean
+    :math:`T` with a 95 % interval at the smallest and largest ``n_hidden`` beside the exact
+    Haar mean, the first and last per-step differences of :math:`\log_2\bar T` (seeded
+    bootstrap), the factor :math:`2^{slope}` by which one more hidden qubit shrinks the mean
+    (``rev_factor`` with its interval; ``rev_line`` says whether the line is rejected), the
+    gate counts of its structure and :func:`reversed_bath_purity` at both ends (mean and 95 %
+    interval over :data:`BATH_INSTANCES` instances), :func:`reversed_place` as ``rev_place`` with
+    its words (``rev_reading``, ``rev_summary``, ``rev_summary_clause``; :data:`REVERSED_WORDS`),
+    and whether it stays above the bound (``rev_ratio_min``, ``rev_bound_words``)."""
+    n_v = params["n_visible"]
+    sub = df[df.model == "unitary-reversed-order"]
+    cells = summ[summ.model == "unitary-reversed-order"].set_index("n_hidden")
+    place = reversed_place(fit)
+    out = {"rev_place": place, "rev_reading": REVERSED_WORDS[place][0], "rev_summary": REVERSED_WORDS[place][1],
+           "rev_summary_clause": REVERSED_WORDS[place][2]}
+    for name, ref in (("half", -0.5), ("flat", 0.0)):
+        d = analysis.slope_distance(fit, ref)
+        out.update({f"rev_t_{name}": d["t"], f"rev_p_{name}": d["p_value"]})
+    for which, n_h in (("first", min(params["n_hidden"])), ("last", max(params["n_hidden"]))):
+        mean, low, high = _mean_interval(sub.loc[sub.n_hidden == n_h, "trace_distance"])
+        purity, p_low, p_high = _mean_interval(
+            reversed_bath_purity(n_v, n_h, BATH_INSTANCES, params["seed"] + n_h))
+        out.update({f"rev_nh_{which}": n_h, f"rev_mean_{which}": mean, f"rev_mean_{which}_low": low,
+                    f"rev_mean_{which}_high": high, f"rev_haar_{which}": float(cells.loc[n_h, "haar_mean"]),
+                    f"rev_over_haar_{which}": mean / float(cells.loc[n_h, "haar_mean"]),
+                    f"rev_bath_{which}": purity, f"rev_bath_{which}_low": p_low, f"rev_bath_{which}_high": p_high})
+    steps = analysis.bootstrap_log_fit(_by(sub, "registers", "trace_distance"), seed=params["seed"]).steps
+    for which, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
+        out.update({f"rev_{which}_step_from": int(row.x_from) - n_v, f"rev_{which}_step_to": int(row.x_to) - n_v,
+                    f"rev_{which}_step": float(row.step), f"rev_{which}_step_low": float(row.low),
+                    f"rev_{which}_step_high": float(row.high), f"rev_{which}_step_text": _step_text(row)})
+    # the factor by which one more hidden qubit shrinks the mean distance, 2**slope, with its interval
+    out.update(rev_factor=float(2.0**fit.slope), rev_factor_low=float(2.0**fit.slope_low),
+               rev_factor_high=float(2.0**fit.slope_high), rev_haar_factor=float(2.0**-0.5),
+               rev_line=_verdict(fit))
+    smallest = float(cells["ratio"].min())
+    out.update(rev_ratio_min=smallest,
+               rev_bound_words=(f"stays above the bound at every size run here (smallest ratio of mean to bound "
+                                f"{smallest:.2f})" if smallest > 1 else
+                                f"falls below the bound at some size run here (smallest ratio {smallest:.2f})"),
+               rev_follows_bound="does not follow the bound" if smallest > 1 else "comes below the bound")
+    n_h = max(params["n_hidden"])
+    out.update(rev_bath_instances=BATH_INSTANCES, rev_prefix_gates=len(reversed_hidden_prefix(n_v, n_h)),
+               rev_collision_gates=9 * n_v * n_h, rev_onsite_gates=3 * (n_v + n_h))
+    return out
+
+
 def _verdict(fit: analysis.LineFit) -> str:
     """``"rejected"`` or ``"not rejected"``: the straight line, in the page's words."""
     return "rejected" if fit.rejected() else "not rejected"
@@ -406,16 +617,28 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
     order) that pass :func:`model_table`'s test (thresholds ``haar_z``, ``ks_alpha``). ``line_boltzmann`` says in
     words whether its line is rejected (``bm_norm_line``, ``bm_first_order_line`` for the norm's
     power law and the first order's line).
+
+    ``df`` is the union of the two trace-distance tables (:func:`all_trace_distances`). Per
+    model also ``ratio_low_m``, ``ratio_high_m`` (95 % t interval of the mean at the size of the
+    largest ratio to the bound, ``ratio_nh_m``) and ``haar_like_text_m`` ("passes"/"fails").
+    The Boltzmann sizes: ``bm_nh_min``, ``bm_nh_max`` over both tables,
+    ``bm_nh_first_run_max`` of the first, ``bm_nh_added`` (text) and ``bm_covers_paper``
+    (whether they cover ``n_hidden``). The reversed order: the ``rev_*`` keys of
+    :func:`reversed_numbers`.
     """
     params = _validated(params)
     summ = summary(df)
     fits = mean_fits(df)
     table = model_table(summ, fits)
     n_v = params["n_visible"]
+    bm_sizes = sorted(df.loc[df.model == "boltzmann", "n_hidden"].unique().tolist())
     out: dict = {
         "scale": params["scale"], "instances": params["instances"],
         "nh_min": min(params["n_hidden"]), "nh_max": max(params["n_hidden"]),
-        "bm_nh_min": min(params["boltzmann_n_hidden"]), "bm_nh_max": max(params["boltzmann_n_hidden"]),
+        "bm_nh_min": min(bm_sizes), "bm_nh_max": max(bm_sizes),
+        "bm_nh_first_run_max": max(params["boltzmann_n_hidden"]),
+        "bm_nh_added": ", ".join(str(n) for n in params["boltzmann_n_hidden_added"]),
+        "bm_covers_paper": "covers" if set(params["n_hidden"]) <= set(bm_sizes) else "does not cover",
         "reg_min": n_v + min(params["n_hidden"]), "reg_max": n_v + max(params["n_hidden"]),
     }
     for model, row in table.iterrows():
@@ -425,7 +648,14 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
                     f"p_line_{model}": fit.p_value, f"dof_{model}": fit.dof, f"fit_text_{model}": fit.text(),
                     f"ratio_{model}": float(row.max_ratio), f"z_{model}": float(row.max_abs_z),
                     f"ks_{model}": float(row.min_ks_p), f"ks_corrected_{model}": float(row.ks_p_corrected),
-                    f"haar_like_{model}": bool(row.haar_like)})
+                    f"haar_like_{model}": bool(row.haar_like),
+                    f"haar_like_text_{model}": "passes" if row.haar_like else "fails"})
+        # the largest ratio of mean to bound, with the 95 % interval of that mean (t, n - 1 dof)
+        cells = summ[summ.model == model]
+        top = cells.loc[cells["ratio"].idxmax()]
+        half = analysis.t_quantile(int(top["instances"]) - 1) * float(top["sem"]) / float(top["bound"])
+        out.update({f"ratio_low_{model}": float(top["ratio"]) - half, f"ratio_high_{model}": float(top["ratio"]) + half,
+                    f"ratio_nh_{model}": int(top["n_hidden"])})
     exact = exact_haar_fit(summ)
     out["slope_haar_exact"] = exact.slope
     close_models = [m for m in HAAR_LIKE if m in fits.index]
@@ -452,6 +682,10 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
                prefix_check_n=n_v + PREFIX_CHECK[0], prefix_check_instances=PREFIX_CHECK[1],
                eq11_mean_min=float(eq11["mean"].min()), eq11_mean_max=float(eq11["mean"].max()),
                eq11_entropy=float(eq11["mean_entropy"].mean()), ln2=float(np.log(2)))
+
+    # the reversed order (Theorem 3's product): where it lies between the Eq. (11) order and Haar
+    if "unitary-reversed-order" in fits.index:
+        out.update(reversed_numbers(df, summ, fits.loc["unitary-reversed-order", "fit"], params))
 
     # the angle scan
     scan_stats = scan_summary(scan)
@@ -495,11 +729,19 @@ def quoted(params: dict, df: pd.DataFrame, scan: pd.DataFrame) -> dict:
     return out
 
 
+#: The paper's figure of each model (Fig. 3(a) draws the unitary model and the GUE only; the
+#: Boltzmann machine is in Fig. 4(c) only; Haar states and the other gate orders are the book's).
+RESULT_FIGURES = {"haar": "— (reference)", "gue": "3(a), 4(a)", "unitary-random-order": "3(a), 4(b)",
+                  "unitary-reversed-order": "3(a), 4(b)", "unitary": "3(a), 4(b)", "boltzmann": "4(c)"}
+
+
 def results_rows(numbers: dict) -> list[dict]:
     """The chapter's rows of the book's results table, from :func:`quoted`: the slope of
     :math:`\\log_2` of the mean distance per hidden qubit for every model (interval and fit
-    quality; where the line is rejected, also the first and last per-step differences), and
-    the largest ratio of the Haar states' mean to the bound, beside the exact law's."""
+    quality; where the line is rejected, also the first and last per-step differences), its
+    Haar-likeness test, and the largest ratio of the mean to the bound with its interval; for
+    the reversed order also the distance of its slope from -1/2 and the purity of the hidden
+    qubits it collides with."""
     rows = []
     for model, label in RESULT_LABELS.items():
         if f"fit_text_{model}" not in numbers:
@@ -509,12 +751,49 @@ def results_rows(numbers: dict) -> list[dict]:
             ours += (f"; per-step differences n_h {numbers['bm_first_step_from']}→{numbers['bm_first_step_to']}: "
                      f"{numbers['bm_first_step_text']}, {numbers['bm_last_step_from']}→{numbers['bm_last_step_to']}: "
                      f"{numbers['bm_last_step_text']}")
-        rows.append(dict(result="Proposition 2", figure="3(a)",
+        if model == "unitary-reversed-order" and "rev_reading" in numbers:
+            ours += (f"; per-step differences n_h {numbers['rev_first_step_from']}→{numbers['rev_first_step_to']}: "
+                     f"{numbers['rev_first_step_text']}, {numbers['rev_last_step_from']}→{numbers['rev_last_step_to']}: "
+                     f"{numbers['rev_last_step_text']}")
+        figure = RESULT_FIGURES.get(model, "")
+        rows.append(dict(result="Proposition 2", figure=figure,
                          quantity=f"slope of log2 E T(ρ_v, I/2) per hidden qubit, {label}",
                          paper="-0.5 (bound ½√(D_v/D_h); no fitted number)", ours=ours))
-    rows.append(dict(result="Proposition 2", figure="3(a)",
-                     quantity="largest ratio of mean T to the bound, Haar states",
-                     paper="≤ 1 (E T ≤ ½√(D_v/D_h))",
-                     ours=(f"{numbers['ratio_haar']:.3f} (sampled; exact Haar law {numbers['exact_ratio_min']:.3f} "
-                           f"to {numbers['exact_ratio_max']:.3f}, tending to √(2/π) ≈ 0.798)")))
+        rows.append(dict(result="Proposition 2", figure=figure,
+                         quantity=f"largest ratio of mean T to the bound ½√(D_v/D_h), {label}",
+                         paper="≤ 1 for a 2-design (E T ≤ ½√(D_v/D_h))",
+                         ours=(f"{numbers[f'ratio_{model}']:.3f} [{numbers[f'ratio_low_{model}']:.3f}, "
+                               f"{numbers[f'ratio_high_{model}']:.3f}] at n_h = {numbers[f'ratio_nh_{model}']} "
+                               "(95 %, t over instances)"
+                               + (f"; exact Haar law {numbers['exact_ratio_min']:.3f} to {numbers['exact_ratio_max']:.3f}, "
+                                  "tending to √(2/π) ≈ 0.798" if model == "haar" else ""))))
+        if model != "haar":
+            rows.append(dict(result="Proposition 2", figure=figure,
+                             quantity=f"Haar-like (every mean within {numbers['haar_z']:.0f} SE of the exact Haar mean, "
+                                      f"Šidák-corrected KS p ≥ {numbers['ks_alpha']:.2f}), {label}",
+                             paper="concentrates like a 2-design (Figs. 3(a), 4)",
+                             ours=(f"{numbers[f'haar_like_text_{model}']}: largest |z| {numbers[f'z_{model}']:.1f}, "
+                                   f"corrected KS p {numbers[f'ks_corrected_{model}']:.2g}")))
+    if "rev_reading" in numbers:
+        rows.append(dict(result="Theorem 3 (product order)", figure="3(a), 4(b)",
+                         quantity="reversed Eq. (11) order: slope of log2 E T against -1/2 and against 0",
+                         paper="product written with H_1 leftmost (applied last); no separate figure",
+                         ours=(f"{numbers['fit_text_unitary-reversed-order']}; from -1/2: t = {numbers['rev_t_half']:.1f} "
+                               f"(p = {numbers['rev_p_half']:.2g}); from 0: t = {numbers['rev_t_flat']:.1f} "
+                               f"(p = {numbers['rev_p_flat']:.2g}); {numbers['rev_reading']}")))
+        rows.append(dict(result="Theorem 3 (product order)", figure="3(a), 4(b)",
+                         quantity="reversed order: mean T at the largest n_h against the exact Haar mean",
+                         paper="—",
+                         ours=(f"n_h = {numbers['rev_nh_last']}: {numbers['rev_mean_last']:.4f} "
+                               f"[{numbers['rev_mean_last_low']:.4f}, {numbers['rev_mean_last_high']:.4f}] (95 %), "
+                               f"Haar {numbers['rev_haar_last']:.4f}, ratio {numbers['rev_over_haar_last']:.2f}")))
+        rows.append(dict(result="Theorem 3 (product order)", figure="3(a), 4(b)",
+                         quantity="reversed order: mean purity of a hidden qubit when the visible qubit first meets it "
+                                  "(1 pure, 0.5 maximally mixed)",
+                         paper="—",
+                         ours=(f"n_h = {numbers['rev_nh_first']}: {numbers['rev_bath_first']:.3f} "
+                               f"[{numbers['rev_bath_first_low']:.3f}, {numbers['rev_bath_first_high']:.3f}]; "
+                               f"n_h = {numbers['rev_nh_last']}: {numbers['rev_bath_last']:.3f} "
+                               f"[{numbers['rev_bath_last_low']:.3f}, {numbers['rev_bath_last_high']:.3f}] "
+                               f"(95 %, t over {numbers['rev_bath_instances']} instances); 1 exactly in the Eq. (11) order")))
     return rows
