@@ -89,6 +89,48 @@ def target2():
     return escaping.thermal_target(7, 2, 0.01, 1.0)
 
 
+# --------------------------------------------------------------------------- the root fidelity
+
+
+class TestRootFidelity:
+    """The root-fidelity rows are the chain rule applied to the fidelity rows: checked against
+    central finite differences of sqrt(F) computed with dense matrices and scipy's sqrtm."""
+
+    def test_rows_against_finite_differences_of_the_root(self, target2):
+        qnn = UnitaryQNN(2, 2)  # D_h = D_v: rho_v of full rank, where sqrtm is well conditioned
+        rng = np.random.default_rng(3)
+        theta = rng.normal(0.0, 1.0, (3, qnn.n_params))
+        order = np.stack([rng.permutation(qnn.n_params) for _ in range(3)])
+        fid = Fidelity(target2)
+        grad = qnn.gradient(theta, fid, order=order)
+        hidden = escaping.touches_hidden(qnn.terms, 2)
+        rows = pd.DataFrame({
+            "model": "unitary", "init": "typical", "objective": "fidelity", "n_visible": 2, "n_hidden": 2,
+            "n_params": qnn.n_params, "instance": np.arange(3), "value": fid.value(qnn.reduced_state(theta, order=order)),
+            "entropy": 0.0, "inf_norm": np.abs(grad).max(axis=1), "inf_visible": np.abs(grad[:, ~hidden]).max(axis=1),
+            "inf_hidden": np.abs(grad[:, hidden]).max(axis=1)})
+        out = escaping.with_root_fidelity(rows)
+        root = out[out.objective == "root-fidelity"].reset_index(drop=True)
+        assert len(out) == 6 and (out[out.objective == "fidelity"].reset_index(drop=True) == rows).all().all()
+        for b in range(3):
+            fd = central_differences(
+                lambda x: np.sqrt(dense_fidelity(dense_visible(qnn.terms, x, order[b], 2), target2)), theta[b])
+            assert_allclose(root.loc[b, "value"], np.sqrt(dense_fidelity(dense_visible(qnn.terms, theta[b], order[b], 2),
+                                                                         target2)), rtol=1e-8)
+            assert_allclose(root.loc[b, ["inf_norm", "inf_visible", "inf_hidden"]].to_numpy(float),
+                            [np.abs(fd).max(), np.abs(fd[~hidden]).max(), np.abs(fd[hidden]).max()], rtol=1e-6)
+
+    def test_refuses_twice_and_a_zero_fidelity(self):
+        rows = pd.DataFrame({"objective": ["fidelity"], "value": [0.25], "inf_norm": [1.0], "inf_visible": [1.0],
+                             "inf_hidden": [0.5]})
+        once = escaping.with_root_fidelity(rows)
+        assert_allclose(once.iloc[1][["value", "inf_norm", "inf_hidden"]].to_numpy(float), [0.5, 1.0, 0.5])
+        with pytest.raises(ValueError, match="already"):
+            escaping.with_root_fidelity(once)
+        with pytest.raises(ValueError, match="> 0"):
+            escaping.with_root_fidelity(rows.assign(value=0.0))
+
+
 # --------------------------------------------------------------------------- area law
 
 
@@ -597,9 +639,16 @@ class TestQuoted:
             assert numbers[f"t-u-typical-steps-{end}-fastest"] == first.min() or not np.isfinite(first.min())
         assert_allclose(numbers["t-coverage"], 1 - 2 * 0.5 ** params["train_seeds"])
         assert numbers["rank-floor"] >= 0 and numbers["area-bound"] == pytest.approx(2 * params["area_layers"] * np.log(2))
-        assert numbers["u-typical-fidelity-paper"] == (
-            "contains" if numbers["u-typical-fidelity-low"] <= -0.441 <= numbers["u-typical-fidelity-high"]
+        assert numbers["u-typical-root-fidelity-paper"] == (
+            "contains" if numbers["u-typical-root-fidelity-low"] <= -0.441 <= numbers["u-typical-root-fidelity-high"]
             else "does not contain")
+        # the paper's slope against the root fidelity's fit: t from the slope's standard error
+        root = escaping.with_root_fidelity(df)
+        fit = escaping.slopes(root[(root.model == "unitary") & (root.init == "typical")
+                                   & (root.objective == "root-fidelity")]).iloc[0]["fit"]
+        t = (fit.slope + 0.441) / fit.slope_se
+        assert_allclose(numbers["u-typical-root-fidelity-t-paper"], t, rtol=1e-12)
+        assert_allclose(numbers["u-typical-root-fidelity-p-paper"], 2 * stats.t.sf(abs(t), fit.dof), rtol=1e-10)
         assert numbers["nh-min"] == min(sizes) and numbers["nh-max"] == max(sizes)
         assert numbers["cone"] == area_law.light_cone_hidden(3, params["area_layers"])
 
@@ -613,14 +662,43 @@ class TestQuoted:
 
     def test_results_rows(self, numbers):
         rows = escaping.results_rows(numbers)
-        assert len(rows) == 8
+        assert len(rows) == 9
         assert all(set(r) == {"result", "figure", "quantity", "paper", "ours"} for r in rows)
-        assert rows[0]["ours"] == numbers["u-typical-fidelity-text"]
-        assert rows[0]["ours"].startswith(f"{numbers['u-typical-fidelity']:.3f} [")
+        # the paper's Fig. 3(b) slope stands beside the root fidelity only, read in log2
+        assert "√F" in rows[0]["quantity"] and "-0.441" in rows[0]["paper"] and "log2" in rows[0]["paper"]
+        assert rows[0]["ours"].startswith(numbers["u-typical-root-fidelity-text"] + "; from the paper's slope: t = ")
         assert "t with" in rows[0]["ours"] and "χ²/dof" in rows[0]["ours"]
+        assert rows[1]["ours"] == numbers["u-typical-fidelity-text"] and "-0.441" not in rows[1]["paper"]
+        assert not any("not stated" in r["paper"] for r in rows)
         assert rows[-1]["ours"].startswith(f"median {numbers['t-u-typical-steps-min']:.0f} (runs ")
         assert rows[-1]["ours"].endswith(numbers["t-u-typical-steps-order-text"])
-        assert rows[6]["ours"].startswith(f"{numbers['b-typical-ratio-change']:.3f} [")
+        assert rows[7]["ours"].startswith(f"{numbers['b-typical-ratio-change']:.3f} [")
+
+
+class TestAxisLabels:
+    """Every gradient axis names the objective whose gradient it draws."""
+
+    def test_unitary_and_boltzmann_panels(self, tables):
+        import matplotlib.pyplot as plt
+
+        from plateaus.figures import escaping as figures
+
+        df, _ = tables
+        fig = figures.unitary_panels(df)
+        assert [ax.get_ylabel() for ax in fig.axes[:2]] == [
+            r"mean $\|\nabla F\|_\infty$", r"mean $\|\nabla \mathrm{Tr}(Z_1\rho_v)\|_\infty$"]
+        plt.close(fig)
+        fig = figures.boltzmann_panels(df)
+        for ax in fig.axes[:2]:
+            assert "nabla L" in ax.get_ylabel() and "nabla F" not in ax.get_ylabel()
+        assert any("relative entropy" in t.get_text() for t in fig.legends[0].get_texts())
+        plt.close(fig)
+        summary = escaping.summary_slopes(escaping.with_root_fidelity(df))
+        fig = figures.slope_summary(summary, paper={escaping.ROOT_FIDELITY_GROUP: ("paper", -0.441, 0.003)})
+        assert "nabla L" in fig.axes[-1].get_xlabel()
+        # the paper's band only in the root-fidelity panel, the first
+        assert [len(ax.patches) for ax in fig.axes] == [1] + [0] * (len(fig.axes) - 1)
+        plt.close(fig)
 
 
 class TestTables:

@@ -33,12 +33,19 @@ INIT_COLORS = {
     "weak-coupling": PALETTE[0],
 }
 OBJECTIVE_LABELS = {
-    "fidelity": "fidelity",
+    "fidelity": r"Uhlmann fidelity $F(\rho_v, \rho_{data})$",
+    "root-fidelity": r"root fidelity $\sqrt{F}$",
     "observable": r"observable $Z_1$",
     "overlap": r"overlap $\mathrm{Tr}(\rho_{data}\rho_v)$",
     "relative-entropy": r"relative entropy $S(\rho_{data}\|\rho_v)$",
 }
 QUANTITY_LABELS = {"inf_norm": "all parameters", "inf_hidden": "parameters touching hidden qubits"}
+#: The vertical axis of each objective's gradient panel: what is plotted, by name.
+GRADIENT_AXIS_LABELS = {
+    "fidelity": r"mean $\|\nabla F\|_\infty$",
+    "root-fidelity": r"mean $\|\nabla \sqrt{F}\|_\infty$",
+    "observable": r"mean $\|\nabla \mathrm{Tr}(Z_1\rho_v)\|_\infty$",
+}
 
 
 def _stats(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -58,8 +65,9 @@ def _log2_axis(ax, n_hidden):
 
 
 def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
-    r"""Three panels for the unitary remedies: mean :math:`\|\nabla F\|_\infty` of the fidelity
-    and of the observable against :math:`n_h` (two standard errors), and the mean visible
+    r"""Three panels for the unitary remedies: the mean :math:`\infty`-norm of the gradient of
+    the fidelity :math:`F` and of the observable :math:`\mathrm{Tr}(Z_1\rho_v)` against
+    :math:`n_h` (two standard errors; each axis names its objective), and the mean visible
     entropy :math:`S(\rho_v)` with :math:`\ln D_v` and, if given, Page's Haar value
     (``page``: columns ``n_hidden``, ``entropy``).
 
@@ -79,7 +87,7 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
                 continue
             _errorbar(ax, stats, color=INIT_COLORS.get(init), label=INIT_LABELS.get(init, init))
         _log2_axis(ax, n_hidden)
-        ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
+        ax.set_ylabel(GRADIENT_AXIS_LABELS[objective])
         title = OBJECTIVE_LABELS[objective]
         if missing:
             title += "\n(zero gradient, not drawn: " + ", ".join(missing) + ")"
@@ -107,10 +115,11 @@ def unitary_panels(df: pd.DataFrame, page: pd.DataFrame | None = None):
 
 
 def boltzmann_panels(df: pd.DataFrame, objectives=("overlap", "relative-entropy")):
-    r"""Two panels for the Boltzmann machine: mean :math:`\|\nabla F\|_\infty` over all
-    parameters and over the parameters of terms that touch a hidden qubit, for the typical
-    and the weak-coupling couplings (colour) and the linear overlap and the relative entropy
-    (line style)."""
+    r"""Two panels for the Boltzmann machine: the mean :math:`\|\nabla L\|_\infty` of each
+    objective :math:`L` over all parameters and over the parameters of terms that touch a hidden
+    qubit, for the typical and the weak-coupling couplings (colour) and the linear overlap
+    :math:`L = \mathrm{Tr}(\rho_{data}\rho_v)` and the relative entropy
+    :math:`L = S(\rho_{data}\|\rho_v)` (line style)."""
     b = df[df["model"] == "boltzmann"]
     fig, axes = new_figure(2, width=4.4, height=3.4)
     styles = dict(zip(objectives, ("-", "--", ":", "-.")))
@@ -124,7 +133,7 @@ def boltzmann_panels(df: pd.DataFrame, objectives=("overlap", "relative-entropy"
                         mfc=None if typical else "white",
                         label=f"{INIT_LABELS.get(init, init)}, {OBJECTIVE_LABELS[objective]}")
         _log2_axis(ax, b["n_hidden"].unique())
-        ax.set_ylabel(r"mean $\|\nabla F\|_\infty$")
+        ax.set_ylabel(r"mean $\|\nabla L\|_\infty$ ($L$: see legend)")
         ax.set_title(QUANTITY_LABELS[quantity])
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, -0.16))
@@ -185,8 +194,9 @@ def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
     ``label``, ``slope_log2``, ``low_log2``, ``high_log2``, ``rejected``, ``group`` (a panel
     title) and ``plateau`` (True for the plateau itself)). A slope whose straight line the data
     reject (p < 0.01) is drawn as an open marker: it summarises a curve. ``paper``:
-    ``{model: (label, slope, se)}``, drawn as a shaded band of two standard errors in the panels
-    of that model. Vertical lines: 0 (no decay) and :math:`-1/2` (:math:`\sqrt{D_v/D_h}`).
+    ``{group: (label, slope, se)}``, drawn as a shaded band of two standard errors in the panel
+    of that group only (the same quantity). Vertical lines: 0 (no decay) and :math:`-1/2`
+    (:math:`\sqrt{D_v/D_h}`).
     """
     from matplotlib.lines import Line2D
 
@@ -208,14 +218,14 @@ def slope_summary(slopes: pd.DataFrame, paper: dict | None = None):
         ax.set_yticklabels(rows["label"], fontsize="small")
         ax.axvline(0.0, color="0.3", lw=1)
         ax.axvline(-0.5, color="0.3", ls="--", lw=1)
-        model = rows["model"].iloc[0]
-        if model in paper:
-            label, s, se = paper[model]
+        if group in paper:
+            label, s, se = paper[group]
             ax.axvspan(s - 2 * se, s + 2 * se, color=PALETTE[7], alpha=0.35, lw=0, label=label)
-            ax.legend(fontsize="x-small", loc="lower left")
+            ax.legend(fontsize="x-small", loc="center right")
         ax.set_title(group, fontsize="small", loc="left")
         ax.set_ylim(-0.7, len(rows) - 0.3)
-    axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit (95 % interval)")
+    axes[-1, 0].set_xlabel(r"slope of $\log_2$ mean $\|\nabla L\|_\infty$ per hidden qubit, $L$ the objective "
+                           "of the panel or row (95 % interval)")
     keys = [Line2D([], [], marker="o", ls="", color="0.3", label="straight line fits"),
             Line2D([], [], marker="o", ls="", color="0.3", mfc="white",
                    label="straight line rejected (p < 0.01): the slope summarises a curve")]
