@@ -306,7 +306,7 @@ class TestQuoted:
 
     def test_results_rows(self, table, numbers):
         rows = av.results_rows(numbers)
-        assert [set(r) for r in rows] == [{"result", "figure", "quantity", "paper", "ours"}] * 6
+        assert [set(r) for r in rows] == [{"result", "figure", "quantity", "paper", "ours"}] * 7
         assert rows[0]["ours"] == f"0 of {len(table[1])}"
         assert rows[1]["quantity"].endswith("D_v = 2, 4")
         assert rows[2]["ours"].startswith(f"D_v = 2: {numbers['slope_text_1']}; D_v = 4: {numbers['slope_text_2']}; ")
@@ -315,8 +315,27 @@ class TestQuoted:
         assert rows[3]["quantity"].startswith("same, from n_h >= n_v + 2") and rows[3]["quantity"].endswith("D_v = 2")
         assert rows[3]["ours"].startswith(f"D_v = 2: {numbers['tail_slope_text_1']}")
         assert rows[4]["ours"].startswith(f"D_v = 2: {numbers['linear_slope_text_1']}")
-        assert rows[5]["ours"] == (f"{numbers['brick_min']:.3f} ± {numbers['brick_min_se']:.3f} vs "
+        assert rows[5]["quantity"].startswith("deficit ln D_v - S(rho_v) in nats")
+        assert rows[5]["ours"].startswith(f"mean {numbers['deficit']:.3f} [{numbers['deficit_low']:.3f}, ")
+        assert f"= {numbers['deficit_bits']:.3f} bits" in rows[5]["ours"]
+        assert rows[6]["ours"] == (f"{numbers['brick_min']:.3f} ± {numbers['brick_min_se']:.3f} vs "
                                    f"{numbers['haar_last']:.4f} ± {numbers['haar_last_se']:.4f}")
+
+    def test_deficit_in_one_unit(self, table, numbers):
+        """ln D_v - S in nats from the table's entropies, with a t interval; the same in bits."""
+        params, df = table
+        sub = df[(df.family == "brickwork") & (df.parameter == 1) & (df.n_visible == 2) & (df.n_hidden == 5)]
+        d = 2 * LN2 - sub["entropy_nats"].to_numpy()
+        half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+        assert numbers["deficit_depth"] == 1 and numbers["nv"] == 2
+        assert_allclose([numbers["deficit"], numbers["deficit_low"], numbers["deficit_high"]],
+                        [d.mean(), d.mean() - half, d.mean() + half], rtol=1e-12)
+        assert_allclose(numbers["deficit_bits"], np.log2(4) - sub["entropy_nats"].mean() / LN2, rtol=1e-12)
+        assert_allclose([numbers["deficit_min"], numbers["deficit_bound"], numbers["deficit_floor"]],
+                        [d.min(), np.sqrt(2 * d.mean()), LN2], rtol=1e-12)
+        assert np.isnan(av.area_deficit(df, 2, 5, 2)["deficit_floor"])
+        with pytest.raises(ValueError, match="brickwork states of depth 3"):
+            av.area_deficit(df, 2, 5, 3)
 
     def test_results_rows_say_which_interval_excludes_a_half(self, numbers):
         n = dict(numbers, slope_low_2=-0.49, slope_high_2=-0.48, slope_t_half_2=4.25, slope_p_half_2=0.0081)
@@ -344,7 +363,9 @@ class TestQuickRun:
         assert q["violations"] == 0 and q["max_ratio"] <= 1
         assert q["product_entropy"] < 1e-10 and q["product_range_error"] < 1e-12
         assert q["states"] == params["instances"] * len(av.grid(params))
-        assert len(av.results_rows(q)) == 6  # the tail fit exists for n_v = 1 (n_h = 3..5)
+        assert len(av.results_rows(q)) == 7  # the tail fit exists for n_v = 1 (n_h = 3..5)
+        # depth 1: one gate across the cut, S(rho_v) <= ln 2, so every deficit >= (n_v - 1) ln 2
+        assert q["deficit_depth"] == 1 and q["deficit_min"] >= q["deficit_floor"] - 1e-10
 
     def test_fixed_depth_saturates(self, quick):
         _, df = quick

@@ -307,6 +307,31 @@ def state_name(family: str, parameter: int) -> str:
     return {"product": "a product state", "haar": "a Haar state"}[family]
 
 
+def area_deficit(df: pd.DataFrame, n_visible: int, n_hidden: int, depth: int) -> dict:
+    r"""Proposition 1 in one unit, for the fixed-depth brickwork states of ``depth`` at
+    ``n_visible``, ``n_hidden``: the deficit :math:`\ln D_v - S(\rho_v)` in nats, its mean
+    ``deficit`` with a 95 % t interval (``deficit_low``, ``deficit_high``), the same mean in
+    bits (``deficit_bits``, :math:`\log_2 D_v - S/\ln 2`), its smallest value over the states
+    (``deficit_min``) and the bound :math:`\sqrt{2\,\overline{\ln D_v - S}}` (``deficit_bound``).
+
+    At depth 1 a single two-qubit gate crosses the cut, so the Schmidt rank across it is at
+    most 2: :math:`S(\rho_v) \le \ln 2`, one boundary qubit (:math:`n_v^{(1)} = 1`), and
+    ``deficit_floor`` :math:`= (n_v - n_v^{(1)})\ln 2` is a lower bound on every deficit (NaN
+    at other depths, where the book does not state one)."""
+    sub = df[(df["family"] == "brickwork") & (df["parameter"] == depth) & (df["n_visible"] == n_visible)
+             & (df["n_hidden"] == n_hidden)]
+    if len(sub) < 2:
+        raise ValueError(f"need >= 2 brickwork states of depth {depth} at n_v = {n_visible}, n_h = {n_hidden}; "
+                         f"got {len(sub)}")
+    deficit = n_visible * np.log(2.0) - sub["entropy_nats"].to_numpy(float)
+    mean = float(deficit.mean())
+    half = analysis.t_quantile(deficit.size - 1) * float(analysis.mean_se(deficit))
+    return {"deficit_depth": int(depth), "deficit": mean, "deficit_low": mean - half, "deficit_high": mean + half,
+            "deficit_bits": mean / np.log(2.0), "deficit_min": float(deficit.min()),
+            "deficit_bound": float(np.sqrt(2.0 * mean)),
+            "deficit_floor": float((n_visible - 1) * np.log(2.0)) if depth == 1 else float("nan")}
+
+
 def quoted(params: dict, df: pd.DataFrame) -> dict:
     r"""Every number the chapter quotes, from its parameters and the ``families`` table (with or
     without :func:`with_bound`). Keys are the glue names without the prefix ``av-``; the numbers
@@ -352,6 +377,7 @@ def quoted(params: dict, df: pd.DataFrame) -> dict:
              sqrt_ratio=float(np.sqrt(2.0 ** (n_v - largest))),
              sat_rows=len(sat), sat_max_z=float(sat["z"].abs().max()) if len(sat) else float("nan"))
     q["area_over_volume"] = q["brick_min"] / haar_last
+    q.update(area_deficit(df, n_v, largest, depth_min))
 
     # the volume-law slopes, with intervals and fit quality: from n_h >= n_v, and the tail
     # fits from n_h >= n_v + TAIL_SKIP (NaN where a visible size has fewer than three such n_h)
@@ -451,6 +477,15 @@ def results_rows(numbers: dict) -> list[dict]:
         dict(book, quantity="slope of log2 mean max objective per hidden qubit (n_h >= n_v, weighted by "
              f"the SE of the means), brickwork of depth 2n, D_v = {dims}", paper="not simulated",
              ours="; ".join(f"D_v = {2**v}: {numbers[f'linear_slope_text_{v}']}" for v in sizes)),
+        dict(book, quantity=(f"deficit ln D_v - S(rho_v) in nats, brickwork of depth {numbers['deficit_depth']} "
+                             f"(area law), D_v = {2**numbers['nv']}, n_h = {numbers['nh_max']}"),
+             paper="O(||O|| sqrt(log D_v - n_v^(1))) as printed: one unit only if both terms are in bits; "
+                   "in nats (ln D_v - n_v^(1) ln 2)",
+             ours=(f"mean {numbers['deficit']:.3f} [{numbers['deficit_low']:.3f}, {numbers['deficit_high']:.3f}] nats "
+                   f"(95 %, t) = {numbers['deficit_bits']:.3f} bits; smallest {numbers['deficit_min']:.3f} nats"
+                   + (f" ≥ (n_v - n_v^(1)) ln 2 = {numbers['deficit_floor']:.3f} (n_v^(1) = 1)"
+                      if np.isfinite(numbers["deficit_floor"]) else "")
+                   + f"; bound at the mean deficit, sqrt(2 × mean) = {numbers['deficit_bound']:.3f}")),
         dict(book, quantity=f"mean max objective at D_v = {2**numbers['nv']}, n_h = {numbers['nh_max']}: "
              f"brickwork depth {numbers['depth_min']} (area law) vs Haar (volume law), ± SE",
              paper="O(1) vs O(sqrt(D_v/D_h))",
