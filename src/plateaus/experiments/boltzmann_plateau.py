@@ -1769,8 +1769,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, t
     vis = bt[(bt["beta"] == betas[0]) & (bt["perturbation"] == "visible")].sort_values("n_hidden")["G"].to_numpy()
     out["g_visible_change_max"] = 100 * float(np.abs(np.diff(vis) / vis[:-1]).max())
     if out["form_printed_rejected"] == len(tests):
-        out["form_verdict"] = ("contradict the form as printed and are consistent with the form without the "
-                               "$D_h$ in the denominator")
+        out["form_verdict"] = "contradict the form as printed and are consistent with the form the book reads"
     elif out["form_printed_rejected"]:
         out["form_verdict"] = (f"contradict the form as printed in {out['form_printed_rejected']} of "
                                f"{len(tests)} sets and are consistent with it in the others")
