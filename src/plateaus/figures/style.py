@@ -13,6 +13,7 @@ MODEL_LABELS = {
     "gue": "GUE evolution, $t = 10$",
     "unitary": "unitary model (Eq. 11 order)",
     "unitary-random-order": "unitary model (random order)",
+    "unitary-reversed-order": "unitary model (reversed order)",
     "boltzmann": "Boltzmann machine",
     "bound": "bound",
 }
@@ -21,6 +22,7 @@ MODEL_COLORS = {
     "gue": PALETTE[1],
     "unitary": PALETTE[0],
     "unitary-random-order": PALETTE[9],
+    "unitary-reversed-order": PALETTE[4],
     "boltzmann": PALETTE[2],
     "bound": PALETTE[3],
 }

@@ -26,20 +26,17 @@ PANELS = (
     ("boltzmann", "(c) Boltzmann machine"),
     ("haar", "Haar-random states (reference)"),
 )
-#: Labels and colours of models the book's shared style does not name yet.
-EXTRA_LABELS = {"unitary-reversed-order": "unitary model (reversed order)"}
-EXTRA_COLORS = {"unitary-reversed-order": PALETTE[4]}
 #: One colour per number of hidden qubits, the same in every panel and figure of the chapter
 #: (matplotlib's qualitative ``tab10``, indexed by ``n_h``).
 SIZE_COLORS = plt.get_cmap("tab10").colors
 
 
 def model_label(model: str) -> str:
-    return MODEL_LABELS.get(model, EXTRA_LABELS.get(model, model))
+    return MODEL_LABELS.get(model, model)
 
 
 def model_color(model: str):
-    return MODEL_COLORS.get(model, EXTRA_COLORS.get(model, "k"))
+    return MODEL_COLORS.get(model, "k")
 
 
 def size_color(n_hidden: int):
