@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from .. import haar
 from ..experiments import typicality as experiment
-from .style import MODEL_COLORS, MODEL_LABELS, PALETTE, new_figure
+from .style import MODEL_COLORS, MODEL_LABELS, new_figure
 
 #: Panels of the histogram figures: (model, panel title).
 PANELS = (
