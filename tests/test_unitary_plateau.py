@@ -35,6 +35,7 @@ def quick(tmp_path_factory):
         "gradients": ex.gradients(params),
         "fd": ex.finite_differences(params),
         "targets": ex.target_draws(params),
+        "more": ex.added_tables(params),
     }
     yield tables
     mp.undo()
@@ -466,7 +467,7 @@ class TestTermStructure:
 
 @pytest.fixture(scope="module")
 def numbers(quick):
-    return ex.quoted(quick["params"], quick["gradients"], quick["fd"], quick["targets"])
+    return ex.quoted(quick["params"], quick["gradients"], quick["fd"], quick["targets"], more=quick["more"])
 
 
 class TestQuoted:
@@ -536,7 +537,7 @@ class TestQuoted:
         shown = ex.norm_fits(df, "mean", p["n_hidden"])
         shown = shown[shown.objective != "observable"]
         assert numbers["mean_rejected"] == int(sum(f.p_value < 0.01 for f in shown["fit"]))
-        assert numbers["mean_lines"] == 4
+        assert numbers["mean_lines"] == 6  # three orders, two conventions
         assert numbers["shape_nearer"] in ex.CONVENTION_TEXT.values() or numbers["shape_nearer"] == "neither"
         fd = quick["fd"]
         assert_allclose(numbers["fd_best"], fd.groupby(["objective", "n_hidden", "instance"])["rel_error"].min().max())
@@ -547,12 +548,25 @@ class TestQuoted:
         rows = ex.results_rows(numbers)
         from plateaus.results import COLUMNS
 
-        assert all(set(r) == set(COLUMNS) for r in rows) and len(rows) == 5
+        assert all(set(r) == set(COLUMNS) for r in rows)
+        # the committed rows first, unchanged
         assert rows[0]["ours"] == numbers["mean_random_root-fidelity_text"]
         assert rows[4]["ours"] == numbers["var_random_root-fidelity_text"]
-        for r in rows:
-            assert "[" in r["ours"] and "t with" in r["ours"] and "χ²/dof" in r["ours"]
         assert rows[0]["paper"] == "-0.441 ± 0.003"
+        # then every added reading: Eq. (11) √F; reversed (3(b) x2, observable, 5(a) x3);
+        # normalised (3(b) x6, 5(a) x2, two steps for each convention); the draws (x4)
+        assert len(rows) == 5 + 1 + 6 + (6 + 2 + 4) + 4
+        fits = [r for r in rows if "spread" not in r["quantity"] and "draws" not in r["quantity"]
+                and "step" not in r["quantity"]]
+        for r in fits:
+            assert "[" in r["ours"] and "t with" in r["ours"] and "χ²/dof" in r["ours"]
+        for r in rows:
+            assert "[" in r["ours"] or "±" in r["ours"]
+        normalised = [r for r in rows if "normalised target" in r["quantity"]]
+        assert {r["ours"] for r in normalised} >= {numbers[f"nt_mean_{t}_{n}_text"] for t in
+                                                   ("fixed", "reversed", "random") for n in ex.FIDELITIES}
+        draws = [r for r in rows if "targets" in r["quantity"]]
+        assert len(draws) == 4 and all(" of " in r["ours"] and "±" in r["ours"] for r in draws)
 
 
 class TestTables:
@@ -691,6 +705,34 @@ class TestFigures:
             plt.close(f)
 
 
+class TestFiguresOfTheAddedReadings:
+    def test_three_orders_and_axis_labels_that_name_the_objective(self, quick):
+        import matplotlib.pyplot as plt
+        from matplotlib.container import ErrorbarContainer
+
+        p = quick["params"]
+        r = ex.readings(p, quick["gradients"], quick["targets"], quick["more"])
+        fig = fg.observable_panels(r["stats"], r["mean_fits"], r["var_fits"], sizes=p["n_hidden"])
+        for ax in fig.axes:
+            assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 3
+            label = ax.get_ylabel()
+            assert r"\mathrm{Tr}(O" in label and "nabla F" not in label
+        plt.close(fig)
+        fig = fg.norm_panels(r["nt_stats"], r["nt_mean_fits"], "mean", sizes=p["n_hidden"])
+        assert r"\nabla F" in fig.axes[0].get_ylabel() and r"\sqrt{F}" in fig.axes[1].get_ylabel()
+        colours = {c.lines[0].get_color() for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)}
+        assert len(colours) == 3
+        plt.close(fig)
+        for f in (fg.inf_norm_split(r["sstats"], "fidelity", fitted_sizes=p["n_hidden"]),
+                  fg.visible_entropy(r["estats"], r["page"], p["n_visible"]),
+                  fg.target_slopes(r["nt_draw_fits"], ex.PAPER_SLOPE, ex.PAPER_SLOPE_SE, title="normalised")):
+            assert len(f.axes) >= 1
+            plt.close(f)
+        # the tables show the reversed order as a row of its own
+        table = fg.slopes_table(r["mean_fits"], fg.ORDER_NAMES, ex.FIDELITIES)
+        assert "reversed Eq. (11) order" in table.index.get_level_values(0)
+
+
 class TestHaarRms:
     def test_monte_carlo_of_the_two_design_model(self):
         """Haar state, independently Haar-rotated Pauli generator, Pauli observable: the mean
@@ -754,3 +796,243 @@ class TestPennyLane:
             ours = qnn.gradient(theta, objective, order=order)
             theirs = np.asarray(qml.grad(func)(t))
             assert_allclose(theirs, ours, atol=1e-9 * np.abs(ours).max())
+
+
+# --------------------------------------------------------------------------- issue 16 readings
+
+
+def _dense_fidelity_value(rho_v, sigma, root):
+    """Independent fidelity: Tr sqrt(sqrt(sigma) rho sqrt(sigma)) from eigenvalues, the
+    eigenvalues of M below 1e-12 of the largest dropped (round-off of a rank-deficient rho)."""
+    w, v = np.linalg.eigh(sigma)
+    s = (v * np.sqrt(np.clip(w, 0, None))) @ v.conj().T
+    m = np.linalg.eigvalsh(s @ rho_v @ s)
+    value = np.sum(np.sqrt(m[m > 1e-12 * m.max()]))
+    return value if root else value**2
+
+
+def _dense_visible(theta, order, labels, n_visible):
+    """The visible state of the network by dense Pauli rotations, exp(-i t P) = cos t - i sin t P."""
+    n = len(labels[0])
+    psi = np.zeros(2**n, complex)
+    psi[0] = 1.0
+    for k in order:
+        psi = np.cos(theta[k]) * psi - 1j * np.sin(theta[k]) * (pauli_matrix(labels[k]) @ psi)
+    m = psi.reshape(2**n_visible, -1)
+    return m @ m.conj().T
+
+
+class TestReversedOrder:
+    def test_orders_are_those_the_model_draws(self):
+        qnn = UnitaryQNN(3, 2)
+        seeds = spawn_seeds([2021, 1, 2], 5)
+        theta_r, orders_r = qnn.sample_instances(seeds, theta_std=1.0, order="random")
+        theta_v, orders_v = qnn.sample_instances(seeds, theta_std=1.0, order="reversed")
+        assert_allclose(theta_r, theta_v, rtol=0, atol=0)  # the readings share their angles
+        assert np.array_equal(ex._orders("unitary-reversed-order", orders_r), orders_v)
+        assert np.array_equal(ex._orders("unitary-random-order", orders_r), orders_r)
+        assert ex._orders("unitary", orders_r) is None
+        with pytest.raises(ValueError, match="model = 'gue'"):
+            ex._orders("gue", orders_r)
+
+    def test_table_rows_match_a_direct_computation(self, quick, target):
+        dr, p = quick["more"]["reversed"], quick["params"]
+        assert set(dr["model"]) == {"unitary-reversed-order"}
+        assert tuple(dr.columns) == ex.GRADIENT_COLUMNS
+        assert sorted(dr["n_hidden"].unique()) == sorted(p["n_hidden_beyond"])
+        n_hidden, instance = 2, 3
+        seed = spawn_seeds([p["seed"], 1, n_hidden], p["instances"])[instance]
+        qnn = UnitaryQNN(3, n_hidden)
+        theta, order = qnn.sample_instances([seed], theta_std=1.0, order="reversed")
+        rho_v = _dense_visible(theta[0], order[0], qnn.terms, 3)
+        for name, obj in {"fidelity": Fidelity(target), "observable": Observable(pauli_matrix("ZII"))}.items():
+            g = qnn.gradient(theta[0], obj, order=order[0])
+            row = dr[(dr.objective == name) & (dr.n_hidden == n_hidden) & (dr.instance == instance)].iloc[0]
+            assert_allclose(row["inf_norm"], np.abs(g).max(), rtol=1e-12)
+            assert_allclose(row["value"], obj.value(rho_v), rtol=1e-10)
+            # in this order term k is applied at step K - 1 - k
+            assert_allclose(row["max_position"], (qnn.n_params - 1 - np.argmax(np.abs(g))) / (qnn.n_params - 1))
+
+    def test_tail_is_visible_pairs_of_qubit_0_and_every_on_site_term(self):
+        for n_hidden in (1, 2, 4):
+            labels = two_local_terms(3 + n_hidden)
+            tail = ex.reversed_tail(labels, 3)
+            support = [tuple(q for q, c in enumerate(t) if c != "I") for t in labels]
+            expected = [len(sup) == 1 or sup in ((0, 1), (0, 2)) for sup in support]
+            assert list(tail) == expected
+            st = ex.reversed_structure(3, n_hidden)
+            n = 3 + n_hidden
+            assert st["terms"] == 3 * n + 9 * n * (n - 1) // 2
+            assert st["tail"] == 18 + 3 * n and st["tail_visible"] == 18 + 9 and st["tail_hidden"] == 3 * n_hidden
+            assert_allclose(st["first_pairs"], 100 * 9 * n_hidden * (n_hidden - 1) / 2 / st["terms"])
+
+    def test_hidden_on_site_gates_have_zero_derivative(self, target):
+        """In the reversed order the hidden on-site gates act after every gate that couples the
+        hidden qubits to the visible ones: they leave rho_v unchanged."""
+        qnn = UnitaryQNN(3, 3)
+        theta, order = qnn.sample_instances(spawn_seeds(4, 3), theta_std=1.0, order="reversed")
+        classes = ex.term_classes(qnn.terms, 3)
+        zero = ex.reversed_tail(qnn.terms, 3) & (classes == "hidden")
+        assert zero.sum() == 9
+        for obj in (Fidelity(target), Observable(pauli_matrix("ZII"))):
+            g = qnn.gradient(theta, obj, order=order)
+            assert_allclose(g[:, zero], 0.0, atol=1e-13)
+            assert np.abs(g[:, ~zero]).max() > 0.05
+
+    def test_reversed_holders(self):
+        labels = two_local_terms(5)
+        k = len(labels)
+        tail = ex.reversed_tail(labels, 3)
+        # instances whose largest entry is term 0 (in the tail), term k - 1 (a hidden pair,
+        # applied first), and the first term across the cut (applied last of the cut gates)
+        terms = [0, k - 1, int(np.flatnonzero(~tail).min())]
+        df = pd.DataFrame({"model": "unitary-reversed-order", "n_hidden": 2, "objective": "fidelity",
+                           "max_position": [(k - 1 - t) / (k - 1) for t in terms]})
+        assert_allclose(ex.reversed_holders(df, 3, 2)["fidelity"], 1 / 3)
+
+
+class TestNormalisedTarget:
+    def test_tables_hold_the_fidelities_to_the_normalised_target(self, quick):
+        dn, p = quick["more"]["normalised"], quick["params"]
+        assert set(dn["model"]) == {"unitary", "unitary-random-order", "unitary-reversed-order"}
+        assert set(dn["objective"]) == set(ex.FIDELITIES)
+        assert sorted(dn["n_hidden"].unique()) == sorted(p["n_hidden_beyond"])
+        from plateaus.models import thermal_target
+
+        sigma = thermal_target(p["seed"], 3, 0.01, 1.0, normalise=True)
+        n_hidden, instance = 1, 5
+        seed = spawn_seeds([p["seed"], 1, n_hidden], p["instances"])[instance]
+        qnn = UnitaryQNN(3, n_hidden)
+        theta, orders = qnn.sample_instances([seed], theta_std=1.0, order="random")
+        for model in ("unitary", "unitary-random-order", "unitary-reversed-order"):
+            order = ex._orders(model, orders)
+            o = np.arange(qnn.n_params) if order is None else order[0]
+            rho_v = _dense_visible(theta[0], o, qnn.terms, 3)
+            for name, root in (("fidelity", False), ("root-fidelity", True)):
+                row = dn[(dn.model == model) & (dn.objective == name) & (dn.n_hidden == n_hidden)
+                         & (dn.instance == instance)].iloc[0]
+                assert_allclose(row["value"], _dense_fidelity_value(rho_v, sigma, root), rtol=1e-9)
+                g = qnn.gradient(theta[0], ex.make_objective(name, sigma, "ZII"),
+                                 order=None if order is None else order[0])
+                assert_allclose(row["inf_norm"], np.abs(g).max(), rtol=1e-12)
+
+    @pytest.mark.parametrize("n_hidden", [1, 4])
+    def test_gradient_against_dense_central_differences(self, n_hidden):
+        """Rank-deficient rho_v (n_h = 1) and full rank (n_h = 4 > n_v): the exact gradient of
+        both fidelities to the warm, full-rank target against central differences of an
+        independent dense computation (a random subset of the parameters at n_h = 4)."""
+        from plateaus.models import thermal_target
+
+        sigma = thermal_target(2021, 3, 0.01, 1.0, normalise=True)
+        qnn = UnitaryQNN(3, n_hidden)
+        rng = np.random.default_rng(n_hidden)
+        theta, order = rng.normal(size=qnn.n_params), rng.permutation(qnn.n_params)
+        ks = np.arange(qnn.n_params) if n_hidden == 1 else rng.choice(qnn.n_params, 30, replace=False)
+        h = 1e-3
+        for name, root in (("fidelity", False), ("root-fidelity", True)):
+            g = qnn.gradient(theta, ex.make_objective(name, sigma, "ZII"), order=order)
+            fd = []
+            for k in ks:
+                up, down = theta.copy(), theta.copy()
+                up[k] += h
+                down[k] -= h
+                fd.append((_dense_fidelity_value(_dense_visible(up, order, qnn.terms, 3), sigma, root)
+                           - _dense_fidelity_value(_dense_visible(down, order, qnn.terms, 3), sigma, root)) / (2 * h))
+            assert_allclose(g[ks], fd, atol=1e-5 * np.abs(g).max(), rtol=0)
+
+    def test_draw_zero_is_the_normalised_chapter_target(self, quick):
+        tdn, dn = quick["more"]["normalised_draws"], quick["more"]["normalised"]
+        assert tdn["draw"].nunique() == quick["params"]["target_draws"]
+        stats = ex.ensemble_stats(dn)
+        for name in ex.FIDELITIES:
+            ours = tdn[(tdn.draw == 0) & (tdn.objective == name)].sort_values("n_hidden")["mean"].to_numpy()
+            ref = stats[(stats.model == "unitary-random-order") & (stats.objective == name)
+                        & stats.n_hidden.isin(quick["params"]["n_hidden"])]["mean"].to_numpy()
+            assert_allclose(ours, ref, rtol=1e-12)
+        # other draws differ from the unnormalised ones
+        td = quick["targets"]
+        assert np.abs(tdn["mean"].to_numpy() - td["mean"].to_numpy()).max() > 1e-3
+
+    def test_spectra(self):
+        p = chapter_params("unitary-plateau", "quick")
+        table = ex.target_spectra(p)
+        assert list(table.index) == ["unnormalised", "normalised"]
+        assert_allclose(table.sum(axis=1), 1.0, atol=5e-4)  # rounded to 4 decimals
+        warm = table.loc["normalised"].to_numpy()
+        assert warm.max() / warm.min() <= np.exp(2) * 1.01  # unit-norm H: ratios within e^2
+        assert table.loc["unnormalised"].iloc[:2].sum() > 0.98  # nearly rank two
+
+    def test_committed_tables_are_keyed_without_the_added_parameters(self, quick):
+        from plateaus import store
+
+        entries = store.manifest(ex.CHAPTER, "quick")["experiments"]
+        for name in (ex.EXPERIMENT, ex.FD_EXPERIMENT, ex.TARGETS_EXPERIMENT):
+            assert "added_models" not in entries[name]["parameters"]
+            assert "normalise_target" not in entries[name]["parameters"]
+        assert entries[ex.REVERSED_EXPERIMENT]["parameters"]["normalise_target"] is False
+        for name in (ex.NORMALISED_EXPERIMENT, ex.NORMALISED_TARGETS_EXPERIMENT):
+            assert entries[name]["parameters"]["normalise_target"] is True
+
+    def test_added_models_must_be_new_orders(self):
+        p = chapter_params("unitary-plateau", "quick")
+        with pytest.raises(ValueError, match="added_models"):
+            ex.reversed_gradients({**p, "added_models": ["unitary"]})
+
+
+class TestIssue16Numbers:
+    def test_normalised_slopes_against_an_independent_fit(self, quick, numbers):
+        dn, p = quick["more"]["normalised"], quick["params"]
+        for model, tag in (("unitary-random-order", "random"), ("unitary-reversed-order", "reversed")):
+            for name in ex.FIDELITIES:
+                sel = (dn.model == model) & (dn.objective == name) & dn.n_hidden.isin(p["n_hidden"])
+                g = dn[sel].groupby("n_hidden")["inf_norm"]
+                x, mean, se = np.array(p["n_hidden"]), g.mean().to_numpy(), g.sem().to_numpy()
+                slope, chi2_dof = _weighted_log2_line(x, mean, se)
+                key = f"nt_mean_{tag}_{name}"
+                assert_allclose(numbers[f"{key}_slope_log2"], slope, rtol=1e-9)
+                assert_allclose(numbers[f"{key}_chi2_dof"], chi2_dof, rtol=1e-9)
+                assert_allclose(numbers[f"{key}_step_first"], np.log2(mean[1] / mean[0]), rtol=1e-12)
+                assert_allclose(numbers[f"nt_{tag}_{name}_first_log2"], np.log2(mean[0]), rtol=1e-12)
+        top = dn[(dn.model == "unitary-random-order") & (dn.objective == "root-fidelity")].groupby("n_hidden")["inf_norm"].mean()
+        step = numbers["nt_beyond_mean_random_root-fidelity_step_rank_text"]
+        assert step.startswith(f"{np.log2(top[4] / top[3]):.3f} [")
+
+    def test_reversed_numbers_against_the_tables(self, quick, numbers):
+        df = pd.concat([quick["gradients"], quick["more"]["reversed"]])
+        p = quick["params"]
+        sel = (df.model == "unitary-reversed-order") & (df.objective == "observable") & df.n_hidden.isin(p["n_hidden"])
+        g = df[sel].groupby("n_hidden")["inf_norm"]
+        slope, chi2_dof = _weighted_log2_line(np.array(p["n_hidden"]), g.mean().to_numpy(), g.sem().to_numpy())
+        assert_allclose(numbers["mean_reversed_observable_slope_log2"], slope, rtol=1e-9)
+        one = df[(df.objective == "fidelity") & (df.model == "unitary-reversed-order")]
+        top = max(p["n_hidden_beyond"])
+        assert_allclose(numbers["entropy_reversed_last"], one[one.n_hidden == top]["entropy_v"].mean() / np.log(2))
+        last = max(p["n_hidden"])
+        assert numbers["rev_tail"] == ex.reversed_structure(3, last)["tail"]
+        assert_allclose(numbers["rev_tail_holds_fidelity"],
+                        100 * ex.reversed_holders(df, 3, last)["fidelity"])
+        assert_allclose(sum(numbers[f"holder_reversed_fidelity_{c}"] for c in ex.CLASSES), 100.0)
+
+    def test_axis_misses_by_hand(self):
+        m = ex.axis_misses(2.0**-1.5, 2.0**-2.5)
+        assert_allclose(m["log2"], max(abs(-1.5 + 1.4), abs(-2.5 + 2.6)))
+        assert_allclose(m["ln"], max(abs(-1.5 * np.log(2) + 1.4), abs(-2.5 * np.log(2) + 2.6)))
+        assert_allclose(m["log10"], max(abs(-1.5 * np.log10(2) + 1.4), abs(-2.5 * np.log10(2) + 2.6)))
+
+    def test_axis_numbers_and_groups(self, numbers):
+        for prefix in ("", "nt_"):
+            for name in ex.FIDELITIES:
+                key = f"{prefix}random_{name}"
+                misses = {b: numbers[f"{key}_axis_miss_{b}"] for b in ex.LOG_BASES}
+                assert numbers[f"{key}_axis_base"] == min(misses, key=misses.get)
+                assert_allclose(misses["log2"], max(abs(numbers[f"{key}_first_log2"] - ex.PAPER_AXIS[0]),
+                                                    abs(numbers[f"{key}_last_log2"] - ex.PAPER_AXIS[1])))
+            groups = [numbers[f"{prefix}mean_{t}_{n}_band_missed"] for t in ("fixed", "reversed", "random")
+                      for n in ex.FIDELITIES]
+            assert numbers[f"{prefix}groups"] == 6
+            assert numbers[f"{prefix}groups_straight"] == sum(g == 0 for g in groups)
+
+    def test_trend(self):
+        assert ex.trend(0.01, 0.2) == "rises"
+        assert ex.trend(-0.3, -0.1) == "falls"
+        assert ex.trend(-0.1, 0.1) == "is level within its interval"

@@ -14,15 +14,26 @@ The unitary network of Section VI (one Pauli rotation per term of Eq. (11), appl
   qubits, the objective Theorem 3 is about.
 
 Every gradient is exact (the adjoint sweep of :mod:`plateaus.adjoint`). Each instance draws
-its angles and then its random order of application from its own seed, so the two readings of
-the gate order ("unitary": Eq. (11) order; "unitary-random-order": one order per instance)
-share the angles of every instance and differ only in the order.
+its angles and then its random order of application from its own seed, so the three readings
+of the gate order ("unitary": Eq. (11) order; "unitary-reversed-order": the reverse, the last
+term of Eq. (11) applied first, as Theorem 3 writes the product; "unitary-random-order": one
+order per instance) share the angles of every instance and differ only in the order.
+
+The thermal target is read two ways (:func:`plateaus.models.thermal_target`): the Gibbs state
+of the sampled Hamiltonian as drawn (*unnormalised*, nearly rank two; the committed tables),
+and of the same Hamiltonian first rescaled to unit operator norm (*normalised*, as the paper
+normalises its Boltzmann machine; a much warmer state).
 
 Tables (``data/unitary-plateau/<scale>/``):
 
-* ``gradients``: one row per order reading, objective, hidden size and instance;
+* ``gradients``: one row per order reading (Eq. (11) and random), objective, hidden size and
+  instance, unnormalised target;
+* ``gradients-reversed-order``: the same for the reversed Eq. (11) order (issue 16);
+* ``gradients-normalised-target``: the fidelities for all three orders, normalised target
+  (the observable does not depend on the target);
 * ``finite-differences``: central differences against the exact gradient, per step;
-* ``target-draws``: the Fig. 3(b) ensemble statistics for other draws of the thermal target.
+* ``target-draws``, ``target-draws-normalised``: the Fig. 3(b) ensemble statistics for other
+  draws of the thermal target, unnormalised and normalised.
 
 Slopes are fitted per hidden qubit to :math:`\log_2` of a statistic (and reported in
 :math:`\ln` as well, which is the same fit times :math:`\ln 2`), weighted by the standard
@@ -51,6 +62,15 @@ CHAPTER = "unitary-plateau"
 EXPERIMENT = "gradients"
 FD_EXPERIMENT = "finite-differences"
 TARGETS_EXPERIMENT = "target-draws"
+REVERSED_EXPERIMENT = "gradients-reversed-order"
+NORMALISED_EXPERIMENT = "gradients-normalised-target"
+NORMALISED_TARGETS_EXPERIMENT = "target-draws-normalised"
+#: Parameters added after the tables ``gradients``, ``finite-differences`` and
+#: ``target-draws`` were committed: those tables are keyed without them (they stay
+#: byte-identical and are read from the cache); the new tables are keyed with them.
+ADDED_KEYS = ("added_models",)
+#: The two conventions of "the fidelity" (the objectives that depend on the target).
+FIDELITIES = ("fidelity", "root-fidelity")
 
 #: The paper's Fig. 3(b): the fitted slope with its standard error, and the range of the tick
 #: labels of its vertical axis (the first and last tick, at n_h = 1..4; the base of the log is
@@ -133,12 +153,20 @@ def make_objective(name: str, target: np.ndarray, observable: str) -> Objective:
 # ensembles
 
 
+#: The readings of the gate order and the ``order`` of :meth:`plateaus.models.UnitaryQNN.sample_instances`.
+ORDER_KINDS = {"unitary": "eq11", "unitary-reversed-order": "reversed", "unitary-random-order": "random"}
+
+
 def _orders(model: str, orders: np.ndarray):
+    """The ``order=`` of ``model`` for a batch whose random orders are ``orders`` ``(B, K)``:
+    None (Eq. (11) order), the reversed order in every row, or ``orders`` themselves."""
     if model == "unitary":
         return None
+    if model == "unitary-reversed-order":
+        return np.ascontiguousarray(np.broadcast_to(np.arange(orders.shape[1])[::-1], orders.shape))
     if model == "unitary-random-order":
         return orders
-    raise ValueError(f"model = {model!r} is not allowed; expected 'unitary' or 'unitary-random-order'")
+    raise ValueError(f"model = {model!r} is not allowed; expected one of {sorted(ORDER_KINDS)}")
 
 
 def positions(order, n_params: int, batch: int) -> np.ndarray:
@@ -211,9 +239,9 @@ def _params(params: dict) -> dict:
                           **{k: v for k, v in params.items() if k not in ("chapter", "scale")})
 
 
-def _objectives(params: dict, draw: int = 0, names=None) -> dict[str, Objective]:
+def _objectives(params: dict, draw: int = 0, names=None, normalise: bool = False) -> dict[str, Objective]:
     target = thermal_target(params["seed"], params["n_visible"], params["onsite_var"],
-                            params["offsite_var"], draw)
+                            params["offsite_var"], draw, normalise=normalise)
     names = params["objectives"] if names is None else names
     return {name: make_objective(name, target, params["visible_observable"]) for name in names}
 
@@ -230,6 +258,35 @@ def _check_sizes(params: dict) -> None:
             f"n_hidden_beyond = {params['n_hidden_beyond']} must contain every size of n_hidden "
             f"= {params['n_hidden']} (missing {sorted(missing)})"
         )
+
+
+def _committed_key(params: dict) -> dict:
+    """The cache key of the tables committed before :data:`ADDED_KEYS`: the parameters
+    without them."""
+    return {k: v for k, v in params.items() if k not in ADDED_KEYS}
+
+
+def _reading_key(params: dict, normalise: bool) -> dict:
+    """The cache key of a table added for issue 16: every parameter and the target's reading."""
+    return {**params, "normalise_target": bool(normalise)}
+
+
+def _gradient_table(params: dict, models, objectives: dict, sizes) -> pd.DataFrame:
+    """The rows of a gradient table (:data:`GRADIENT_COLUMNS`) for ``models`` and
+    ``objectives`` at the hidden ``sizes``, instances from the streams ``[seed, 1, n_hidden]``
+    (the same angles for every table and model)."""
+    frames = []
+    for n_hidden in sizes:
+        df = map_instances(
+            _gradient_chunk, params["instances"], seed=[params["seed"], _INSTANCE_STREAM, n_hidden],
+            chunk_size=params["chunk_size"], desc=f"gradients, n_h={n_hidden}",
+            n_visible=params["n_visible"], n_hidden=n_hidden, theta_std=params["theta_std"],
+            models=list(models), objectives=objectives,
+        )
+        n_params = UnitaryQNN(params["n_visible"], n_hidden).n_params
+        frames.append(df.assign(n_visible=params["n_visible"], n_params=n_params))
+    df = pd.concat(frames, ignore_index=True)[list(GRADIENT_COLUMNS)]
+    return df.sort_values(["model", "objective", "n_hidden", "instance"], kind="stable").reset_index(drop=True)
 
 
 def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
@@ -251,22 +308,51 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     _check_sizes(params)
 
     def compute() -> pd.DataFrame:
-        objectives = _objectives(params)
-        frames = []
-        for n_hidden in params["n_hidden_beyond"]:
-            df = map_instances(
-                _gradient_chunk, params["instances"], seed=[params["seed"], _INSTANCE_STREAM, n_hidden],
-                chunk_size=params["chunk_size"], desc=f"gradients, n_h={n_hidden}",
-                n_visible=params["n_visible"], n_hidden=n_hidden, theta_std=params["theta_std"],
-                models=params["models"], objectives=objectives,
-            )
-            n_params = UnitaryQNN(params["n_visible"], n_hidden).n_params
-            frames.append(df.assign(n_visible=params["n_visible"], n_params=n_params))
-        df = pd.concat(frames, ignore_index=True)[list(GRADIENT_COLUMNS)]
-        return df.sort_values(["model", "objective", "n_hidden", "instance"], kind="stable").reset_index(drop=True)
+        return _gradient_table(params, params["models"], _objectives(params), params["n_hidden_beyond"])
 
-    stored = store.cached(CHAPTER, params["scale"], EXPERIMENT, params, lambda: _to_table(compute()),
-                          recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
+    stored = store.cached(CHAPTER, params["scale"], EXPERIMENT, _committed_key(params),
+                          lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
+    return _from_table(stored)
+
+
+def reversed_gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """The gradient table (columns as :func:`gradients`) of the readings ``added_models`` (the
+    reversed Eq. (11) order, ``unitary-reversed-order``): the same instances, objectives,
+    unnormalised target and sizes (``n_hidden_beyond``) as :func:`gradients`, so that its rows
+    join that table's."""
+    params = _params(params)
+    _check_sizes(params)
+    new = [m for m in params["added_models"] if m not in params["models"]]
+    if not new or any(m not in ORDER_KINDS for m in new):
+        raise ValueError(f"added_models = {params['added_models']} must name readings of the gate "
+                         f"order not in models = {params['models']}; allowed: {sorted(ORDER_KINDS)}")
+
+    def compute() -> pd.DataFrame:
+        return _gradient_table(params, new, _objectives(params), params["n_hidden_beyond"])
+
+    stored = store.cached(CHAPTER, params["scale"], REVERSED_EXPERIMENT, _reading_key(params, False),
+                          lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
+    return _from_table(stored)
+
+
+def normalised_gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """The gradient table (columns as :func:`gradients`) of the two fidelities to the
+    *normalised* target (:func:`plateaus.models.thermal_target` with ``normalise=True``: the
+    same draw, its Hamiltonian rescaled to unit operator norm) for every reading of the gate
+    order (``models`` and ``added_models``), at every size of ``n_hidden_beyond``, on the same
+    instances as :func:`gradients`. The observable does not depend on the target and is not
+    repeated here."""
+    params = _params(params)
+    _check_sizes(params)
+    models = list(dict.fromkeys([*params["models"], *params["added_models"]]))
+    names = [n for n in params["objectives"] if n in FIDELITIES]
+
+    def compute() -> pd.DataFrame:
+        return _gradient_table(params, models, _objectives(params, names=names, normalise=True),
+                               params["n_hidden_beyond"])
+
+    stored = store.cached(CHAPTER, params["scale"], NORMALISED_EXPERIMENT, _reading_key(params, True),
+                          lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
     return _from_table(stored)
 
 
@@ -341,7 +427,8 @@ def finite_differences(params: dict, *, recompute: bool = False) -> pd.DataFrame
                     }))
         return pd.concat(rows, ignore_index=True)
 
-    return store.cached(CHAPTER, params["scale"], FD_EXPERIMENT, params, compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], FD_EXPERIMENT, _committed_key(params), compute,
+                        recompute=recompute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,12 +455,23 @@ def target_draws(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     draw, objective and hidden size of ``n_hidden``: ``mean``, ``var`` and ``sem`` of
     :math:`\\|\\nabla F\\|_\\infty` over the instances, and ``instances``.
     """
+    return _target_draws(params, recompute=recompute, normalise=False)
+
+
+def normalised_target_draws(params: dict, *, recompute: bool = False) -> pd.DataFrame:
+    """:func:`target_draws` with every draw of the target normalised (its Hamiltonian rescaled
+    to unit operator norm, :func:`plateaus.models.thermal_target` with ``normalise=True``):
+    the same draws of the coefficients, the same instances, the same columns."""
+    return _target_draws(params, recompute=recompute, normalise=True)
+
+
+def _target_draws(params: dict, *, recompute: bool, normalise: bool) -> pd.DataFrame:
     params = _params(params)
     _check_sizes(params)
-    names = [n for n in params["objectives"] if n in ("fidelity", "root-fidelity")]
+    names = [n for n in params["objectives"] if n in FIDELITIES]
 
     def compute() -> pd.DataFrame:
-        draws = [_objectives(params, draw, names) for draw in range(params["target_draws"])]
+        draws = [_objectives(params, draw, names, normalise) for draw in range(params["target_draws"])]
         frames = []
         for n_hidden in params["n_hidden"]:
             df = map_instances(
@@ -388,14 +486,20 @@ def target_draws(params: dict, *, recompute: bool = False) -> pd.DataFrame:
         cols = ["draw", "objective", "n_hidden", "instances", "mean", "var", "sem"]
         return df[cols].sort_values(["draw", "objective", "n_hidden"]).reset_index(drop=True)
 
-    return store.cached(CHAPTER, params["scale"], TARGETS_EXPERIMENT, params, compute, recompute=recompute)
+    if normalise:
+        return store.cached(CHAPTER, params["scale"], NORMALISED_TARGETS_EXPERIMENT,
+                            _reading_key(params, True), compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], TARGETS_EXPERIMENT, _committed_key(params), compute,
+                        recompute=recompute)
 
 
 # ---------------------------------------------------------------------------------------------
 # statistics quoted in the chapter
 
 #: The tag of each reading of the gate order in the names of the quoted numbers.
-ORDER_TAGS = {"unitary": "fixed", "unitary-random-order": "random"}
+ORDER_TAGS = {"unitary": "fixed", "unitary-reversed-order": "reversed", "unitary-random-order": "random"}
+#: The two readings of the thermal target, by the ``normalise`` of :func:`plateaus.models.thermal_target`.
+TARGET_READINGS = {False: "unnormalised", True: "normalised"}
 #: The largest gradient entry within each quarter of the product (``inf_q4``: the last gates,
 #: next to the output) and within each term class: columns of the gradient table.
 QUARTERS = ("inf_q1", "inf_q2", "inf_q3", "inf_q4")
@@ -407,12 +511,22 @@ VANISHES = 1e-12
 _CELL = ["model", "objective", "n_hidden"]
 
 
-def target_spectrum(params: dict, draw: int = 0) -> np.ndarray:
-    """Eigenvalues of the chapter's thermal target, largest first, rounded to 4 decimals."""
+def target_spectrum(params: dict, draw: int = 0, normalise: bool = False) -> np.ndarray:
+    """Eigenvalues of the chapter's thermal target (``normalise``: its normalised reading),
+    largest first, rounded to 4 decimals."""
     params = _params(params)
     target = thermal_target(params["seed"], params["n_visible"], params["onsite_var"],
-                            params["offsite_var"], draw)
+                            params["offsite_var"], draw, normalise=normalise)
     return np.round(np.linalg.eigvalsh(target)[::-1], 4)
+
+
+def target_spectra(params: dict) -> pd.DataFrame:
+    """The spectra of both readings of the chapter's target (:func:`target_spectrum`), a row
+    per reading and a column per eigenvalue, largest first."""
+    rows = {TARGET_READINGS[n]: target_spectrum(params, normalise=n) for n in (False, True)}
+    table = pd.DataFrame(rows).T
+    table.columns = [f"p{i + 1}" for i in range(table.shape[1])]
+    return table.rename_axis(index="target")
 
 
 def ensemble_stats(df: pd.DataFrame, column: str = "inf_norm") -> pd.DataFrame:
@@ -615,6 +729,45 @@ def term_structure(n_visible: int, n_hidden: int) -> dict:
     }
 
 
+def reversed_tail(labels, n_visible: int) -> np.ndarray:
+    """In the reversed Eq. (11) order (term ``K - 1`` applied first, term 0 last): the terms
+    applied after the last gate across the cut (``True``). They are the on-site terms of every
+    qubit and the visible pairs that come before the first pair across the cut in Eq. (11)
+    (with qubit 0 visible, ``(0, 1) ... (0, n_v - 1)``): gates on the visible qubits only, and
+    on-site gates of hidden qubits, which then act on the hidden register alone."""
+    classes = term_classes(list(labels), n_visible)
+    first_across = np.flatnonzero(classes == "across").min()  # applied last of the cut gates
+    return np.arange(classes.size) < first_across
+
+
+def reversed_structure(n_visible: int, n_hidden: int) -> dict:
+    """Counts of the terms of Eq. (11) on ``n_visible + n_hidden`` qubits in the reversed
+    order: ``tail`` (:func:`reversed_tail`, the gates after the last gate across the cut),
+    ``tail_visible`` (of those, the gates on visible qubits only), ``tail_hidden`` (the
+    on-site gates of hidden qubits, whose derivative vanishes: nothing after them couples the
+    hidden qubits to the visible ones), ``terms``, and ``first_pairs`` (the hidden-hidden pairs,
+    applied first, as a share of the terms in %)."""
+    labels = two_local_terms(n_visible + n_hidden)
+    classes = term_classes(labels, n_visible)
+    tail = reversed_tail(labels, n_visible)
+    return {"terms": int(classes.size), "tail": int(tail.sum()),
+            "tail_visible": int(np.sum(tail & (classes == "visible"))),
+            "tail_hidden": int(np.sum(tail & (classes == "hidden"))),
+            "first_pairs": 100.0 * float(np.mean([k == "hidden" and sum(c != "I" for c in t) == 2
+                                                  for t, k in zip(labels, classes)]))}
+
+
+def reversed_holders(df: pd.DataFrame, n_visible: int, n_hidden: int) -> pd.Series:
+    """Reversed order, at ``n_hidden``: per objective, the fraction of instances whose largest
+    gradient entry is one of the gates after the last gate across the cut
+    (:func:`reversed_tail`; in this order term ``k`` is applied at step ``K - 1 - k``)."""
+    labels = two_local_terms(n_visible + n_hidden)
+    tail = reversed_tail(labels, n_visible)
+    at = df[(df["model"] == "unitary-reversed-order") & (df["n_hidden"] == n_hidden)]
+    step = np.rint(at["max_position"].to_numpy() * (len(labels) - 1)).astype(int)
+    return pd.Series(tail[len(labels) - 1 - step], index=at.index).groupby(at["objective"]).mean()
+
+
 def unscrambled_holders(df: pd.DataFrame, n_visible: int, n_hidden: int) -> pd.Series:
     """Eq. (11) order, at ``n_hidden``: per objective, the fraction of instances whose largest
     gradient entry is one of the :func:`unscrambled_terms` (in this order the step of a gate is
@@ -675,6 +828,20 @@ def haar_rms(d_visible: int, d_hidden) -> np.ndarray:
     return np.sqrt(2.0 * d**2 / ((d**2 - 1.0) * (d + 1.0)))
 
 
+#: The bases of the logarithm a semilog axis may use, by name.
+LOG_BASES = {"log2": 2.0, "ln": np.e, "log10": 10.0}
+
+
+def axis_misses(first_mean: float, last_mean: float, axis=PAPER_AXIS) -> dict[str, float]:
+    """How far the ensemble means at the first and last of the paper's sizes fall from the
+    paper's axis, in each base of :data:`LOG_BASES`: the larger of
+    :math:`|\\log_b(\\text{first}) - a_0|` and :math:`|\\log_b(\\text{last}) - a_1|`, with
+    ``axis = (a_0, a_1)`` the paper's first and last tick (:data:`PAPER_AXIS`). A small miss
+    in one base and a large one in the others is the level argument for that base."""
+    return {name: max(abs(np.log(first_mean) / np.log(b) - axis[0]), abs(np.log(last_mean) / np.log(b) - axis[1]))
+            for name, b in LOG_BASES.items()}
+
+
 def chi2_text(chi2_dof: float) -> str:
     """:math:`\\chi^2/\\mathrm{dof}` for prose: two significant digits below 10 (``"3.0"``,
     ``"0.15"``), a whole number above (``"112"``)."""
@@ -726,15 +893,26 @@ def _fit_numbers(key: str, fit: an.LineFit, full: bool = False) -> dict:
 
 def _step_numbers(key: str, steps: pd.DataFrame) -> dict:
     """The first and the last of a group's steps (``<key>_step_first``, ``_step_last``, each
-    with ``_low``, ``_high`` and ``_text``), named by position so that the text reads the same
-    at every scale."""
+    with ``_low``, ``_high``, ``_text`` and ``_trend``, :func:`trend`), named by position so
+    that the text reads the same at every scale."""
     steps = steps.sort_values("x_from")
     out = {}
     for where, row in (("first", steps.iloc[0]), ("last", steps.iloc[-1])):
         name = f"{key}_step_{where}"
         out.update({name: row["step"], f"{name}_low": row["low"], f"{name}_high": row["high"],
-                    f"{name}_text": f"{row['step']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"})
+                    f"{name}_text": f"{row['step']:.3f} [{row['low']:.3f}, {row['high']:.3f}]",
+                    f"{name}_trend": trend(row["low"], row["high"])})
     return out
+
+
+def trend(low: float, high: float) -> str:
+    """A step's direction for a sentence, from its interval: ``"rises"`` (the whole interval
+    above 0), ``"falls"`` (below 0) or ``"is level within its interval"``."""
+    if low > 0:
+        return "rises"
+    if high < 0:
+        return "falls"
+    return "is level within its interval"
 
 
 def _tag(model: str, objective: str) -> str:
@@ -783,10 +961,22 @@ def _band_numbers(key: str, steps: pd.DataFrame, band: float) -> dict:
             f"{key}_band_worst_text": f"{worst['step']:.3f} [{worst['low']:.3f}, {worst['high']:.3f}]"}
 
 
-def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def added_tables(params: dict, *, recompute: bool = False) -> dict[str, pd.DataFrame]:
+    """The tables added for issue 16, by the name :func:`readings` takes them under:
+    ``reversed`` (:func:`reversed_gradients`), ``normalised`` (:func:`normalised_gradients`)
+    and ``normalised_draws`` (:func:`normalised_target_draws`)."""
+    return {"reversed": reversed_gradients(params, recompute=recompute),
+            "normalised": normalised_gradients(params, recompute=recompute),
+            "normalised_draws": normalised_target_draws(params, recompute=recompute)}
+
+
+def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame,
+             more: dict | None = None) -> dict[str, pd.DataFrame]:
     """The chapter's tables of statistics, fits and steps, from the gradient table ``df`` and
     the target draws ``td`` (what the figures draw and the page shows):
 
+    * ``gradients``: ``df`` with the rows of ``more["reversed"]`` when given (the reversed
+      order then joins every reading below);
     * ``stats``: :func:`ensemble_stats`; ``mean_fits``, ``var_fits``: :func:`norm_fits` over the
       paper's sizes; ``mean_steps``, ``var_steps``: their per-step differences
       (:func:`bootstrap_steps`, seeded by ``params["seed"]``);
@@ -796,9 +986,17 @@ def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.D
     * ``estats``, ``page``, ``haar``, ``holders`` (at the paper's largest size);
     * ``draw_fits``, ``draw_spread``;
     * ``beyond_mean_fits``, ``beyond_rms_fits``, ``beyond_mean_steps``, ``beyond_rms_steps``:
-      the same over every size of ``n_hidden_beyond``.
+      the same over every size of ``n_hidden_beyond``;
+    * with ``more["normalised"]`` (:func:`normalised_gradients`): ``nt_stats``,
+      ``nt_mean_fits``, ``nt_var_fits``, ``nt_mean_steps``, ``nt_var_steps``, the Fig. 3(b)
+      and 5(a) readings for the normalised target, and ``nt_beyond_mean_fits``,
+      ``nt_beyond_mean_steps`` over every size; with ``more["normalised_draws"]``:
+      ``nt_draw_fits``, ``nt_draw_spread``.
     """
     params = _params(params)
+    more = {} if more is None else more
+    if more.get("reversed") is not None:
+        df = pd.concat([df, more["reversed"]], ignore_index=True)
     paper, seed = list(params["n_hidden"]), params["seed"]
     by = ["model", "objective"]
     cstats, sstats = class_stats(df), split_stats(df)
@@ -808,7 +1006,8 @@ def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.D
     long = fid.melt(id_vars=_CELL, value_vars=list(PARTS), var_name="part", value_name="x")
     alive = split[split["objective"] == "fidelity"][["model", "part"]]
     long = long.merge(alive, on=["model", "part"])
-    return {
+    out = {
+        "gradients": df,
         "stats": ensemble_stats(df),
         "mean_fits": norm_fits(df, "mean", paper),
         "var_fits": norm_fits(df, "var", paper),
@@ -831,79 +1030,158 @@ def readings(params: dict, df: pd.DataFrame, td: pd.DataFrame) -> dict[str, pd.D
         "beyond_mean_steps": bootstrap_steps(df, by, "inf_norm", seed=seed),
         "beyond_rms_steps": bootstrap_steps(df, by, "rms", seed=seed, power=2),
     }
+    dn = more.get("normalised")
+    if dn is not None:
+        out.update({
+            "nt_stats": ensemble_stats(dn),
+            "nt_mean_fits": norm_fits(dn, "mean", paper),
+            "nt_var_fits": norm_fits(dn, "var", paper),
+            "nt_mean_steps": bootstrap_steps(dn, by, "inf_norm", seed=seed, sizes=paper),
+            "nt_var_steps": bootstrap_steps(dn, by, "inf_norm", seed=seed, sizes=paper, statistic="var"),
+            "nt_beyond_mean_fits": norm_fits(dn, "mean"),
+            "nt_beyond_mean_steps": bootstrap_steps(dn, by, "inf_norm", seed=seed),
+        })
+    tdn = more.get("normalised_draws")
+    if tdn is not None:
+        out.update({"nt_draw_fits": draw_fits(tdn), "nt_draw_spread": draw_spread(draw_fits(tdn), draw_steps(tdn))})
+    return out
 
 
-def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
-           tables: dict | None = None) -> dict:
-    """Every number the chapter quotes, from the three tables (:func:`gradients`,
-    :func:`finite_differences`, :func:`target_draws`) and the parameters; ``tables`` are
-    :func:`readings` of the same data (computed when not given). Keys are the glue names
-    without the chapter's prefix; values are numbers or short texts. Slopes are weighted log2
-    fits (:mod:`plateaus.analysis`) with their 95 % t intervals and fit quality; steps
-    (``..._step_<from>_<to>``, ``_low``, ``_high``) come from a bootstrap over instances
-    seeded by ``params["seed"]``."""
-    params = _params(params)
-    r = readings(params, df, td) if tables is None else tables
-    paper, beyond = sorted(params["n_hidden"]), sorted(params["n_hidden_beyond"])
-    first, last, top = min(paper), max(paper), max(beyond)
-    out: dict = {"scale": params["scale"], "instances": params["instances"], "first_nh": first,
-                 "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top,
-                 "second_nh": paper[1], "prev_nh": paper[-2], "beyond_prev_nh": beyond[-2]}
-    # Figs. 3(b) and 5(a): lines, their quality, their distance from the paper's slope, steps
-    band = paper_step_band(PAPER_SLOPE_SE, PAPER_SIZES)
+def _figure_numbers(prefix: str, r: dict, paper_sizes, band: float) -> dict:
+    """The numbers of Figs. 3(b) and 5(a) for one reading of the target (``prefix`` ``""`` or
+    ``"nt_"``, the keys of :func:`readings`): every line (full), its distance from the
+    paper's slope and the ln reading (mean) or the square of the theorem's scale (variance),
+    the first and last steps, how far the steps stray from the paper's band, how many lines
+    are rejected, and log2, ln and log10 of the means at the first and last paper size."""
+    out: dict = {}
+    first, last = min(paper_sizes), max(paper_sizes)
     for stat in ("mean", "var"):
-        for row in r[f"{stat}_fits"].itertuples():
-            key = f"{stat}_{_tag(row.model, row.objective)}"
+        for row in r[f"{prefix}{stat}_fits"].itertuples():
+            key = f"{prefix}{stat}_{_tag(row.model, row.objective)}"
             out.update(_fit_numbers(key, row.fit, full=True))
             if stat == "mean":
                 dist = an.slope_distance(row.fit, PAPER_SLOPE)
                 out.update({f"{key}_t_paper": dist["t"], f"{key}_p_paper": dist["p_value"],
                             f"{key}_paper_verdict": "consistent with" if dist["p_value"] >= 0.05
                             else "not consistent with",
-                            f"{key}_vs_ln_reading": holds(row.fit, PAPER_SLOPE / np.log(2))})
+                            f"{key}_vs_ln_reading": holds(row.fit, PAPER_SLOPE / np.log(2)),
+                            f"{key}_vs_bound": holds(row.fit, BOUND_SLOPE_LOG2)})
             else:  # the variance against the square of the theorem's scale
                 out[f"{key}_vs_square"] = holds(row.fit, 2 * BOUND_SLOPE_LOG2)
-        for (model, objective), s in r[f"{stat}_steps"].groupby(["model", "objective"]):
-            out.update(_step_numbers(f"{stat}_{_tag(model, objective)}", s))
+        for (model, objective), s in r[f"{prefix}{stat}_steps"].groupby(["model", "objective"]):
+            out.update(_step_numbers(f"{prefix}{stat}_{_tag(model, objective)}", s))
             if stat == "mean":  # how far the steps stray from the paper's straight line
-                out.update(_band_numbers(f"mean_{_tag(model, objective)}", s, band))
+                out.update(_band_numbers(f"{prefix}mean_{_tag(model, objective)}", s, band))
     # how many of the lines the page shows for Fig. 3(b) (both fidelities) and, per order, for
-    # Fig. 5(a) (three objectives) are rejected
-    shown = r["mean_fits"][r["mean_fits"]["objective"].isin(["fidelity", "root-fidelity"])]
-    out.update({"mean_lines": len(shown), "mean_rejected": int(shown["rejected"].sum()),
-                "fit_steps": len(paper) - 1})
-    for model, tag in ORDER_TAGS.items():
-        v = r["var_fits"][r["var_fits"]["model"] == model]
-        out.update({f"var_{tag}_lines": len(v), f"var_{tag}_rejected": int(v["rejected"].sum())})
+    # Fig. 5(a) are rejected
+    fits = r[f"{prefix}mean_fits"]
+    shown = fits[fits["objective"].isin(list(FIDELITIES))]
+    out.update({f"{prefix}mean_lines": len(shown), f"{prefix}mean_rejected": int(shown["rejected"].sum())})
+    for model in dict.fromkeys(r[f"{prefix}var_fits"]["model"]):
+        v = r[f"{prefix}var_fits"][r[f"{prefix}var_fits"]["model"] == model]
+        tag = ORDER_TAGS[model]
+        out.update({f"{prefix}var_{tag}_lines": len(v), f"{prefix}var_{tag}_rejected": int(v["rejected"].sum())})
+    stats = r[f"{prefix}stats"]
+    for row in stats[stats["n_hidden"].isin([first, last])].itertuples():
+        key = f"{prefix}{_tag(row.model, row.objective)}_{'first' if row.n_hidden == first else 'last'}"
+        out.update({f"{key}_log2": np.log2(row.mean), f"{key}_ln": np.log(row.mean),
+                    f"{key}_log10": np.log10(row.mean)})
+    # how many pairs of order and convention follow the paper's line in shape: no step interval
+    # misses its band
+    groups = [k for k in out if k.startswith(f"{prefix}mean_") and k.endswith("_band_missed")
+              and any(f"_{n}_band" in k for n in FIDELITIES)]
+    out.update({f"{prefix}groups": len(groups),
+                f"{prefix}groups_straight": sum(out[k] == 0 for k in groups)})
+    # which convention is nearer the paper in shape (the largest miss of a step interval from
+    # the paper's band), random order
+    if all(f"{prefix}mean_random_{n}_band_miss" in out for n in FIDELITIES):
+        miss = {n: out[f"{prefix}mean_random_{n}_band_miss"] for n in ("root-fidelity", "fidelity")}
+        out[f"{prefix}shape_nearer"] = _nearer(miss)
+    return out
+
+
+def _draw_numbers(prefix: str, spread: pd.DataFrame) -> dict:
+    """The numbers of one table of :func:`draw_spread` (``prefix`` ``"draws"`` or
+    ``"nt_draws"``), and which convention the paper's slope lies nearer over the draws (in
+    standard deviations of the spread)."""
+    out: dict = {}
+    for name, row in spread.iterrows():
+        out.update({f"{prefix}_{name}_{col}": row[col]
+                    for col in ("mean", "std", "min", "max", "z_paper", "first_mean", "first_min", "first_max")})
+        out.update({f"{prefix}_{name}_{col}": int(row[col]) for col in ("rejected", "as_steep", "straight")})
+        out.update({f"{prefix}_{name}_as_steep_upper": 100.0 * row["as_steep_upper"],
+                    f"{prefix}_{name}_normal_tail": 100.0 * row["normal_tail"],
+                    f"{prefix}_{name}_text": f"{row['mean']:.3f} ± {row['std']:.3f} "
+                                             f"(range {row['min']:.3f} to {row['max']:.3f})"})
+    apart = (spread.loc["root-fidelity", "max"] < spread.loc["fidelity", "min"]
+             or spread.loc["fidelity", "max"] < spread.loc["root-fidelity", "min"])
+    out[f"{prefix}_overlap"] = "do not overlap" if apart else "overlap"
+    out[f"{prefix}_nearer"] = _nearer({n: abs(spread.loc[n, "z_paper"]) for n in ("root-fidelity", "fidelity")})
+    return out
+
+
+def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
+           tables: dict | None = None, more: dict | None = None) -> dict:
+    """Every number the chapter quotes, from the three tables (:func:`gradients`,
+    :func:`finite_differences`, :func:`target_draws`), the added ones (``more``,
+    :func:`added_tables`) and the parameters; ``tables`` are :func:`readings` of the same data
+    (computed from ``df``, ``td`` and ``more`` when not given). Keys are the glue names without
+    the chapter's prefix; values are numbers or short texts. Slopes are weighted log2 fits
+    (:mod:`plateaus.analysis`) with their 95 % t intervals and fit quality; steps
+    (``..._step_first``, ``_step_last``, each with ``_low``, ``_high``) come from a bootstrap
+    over instances seeded by ``params["seed"]``. Keys of the normalised target start with
+    ``nt_``."""
+    params = _params(params)
+    r = readings(params, df, td, more) if tables is None else tables
+    df = r["gradients"]
+    models = [m for m in ORDER_TAGS if m in set(df["model"])]
+    paper, beyond = sorted(params["n_hidden"]), sorted(params["n_hidden_beyond"])
+    first, last, top = min(paper), max(paper), max(beyond)
+    out: dict = {"scale": params["scale"], "instances": params["instances"], "first_nh": first,
+                 "last_nh": last, "beyond_nh": top, "beyond_n": params["n_visible"] + top,
+                 "second_nh": paper[1], "prev_nh": paper[-2], "beyond_prev_nh": beyond[-2]}
+    # Figs. 3(b) and 5(a), for each reading of the target present
+    band = paper_step_band(PAPER_SLOPE_SE, PAPER_SIZES)
+    out.update(_figure_numbers("", r, paper, band))
+    out["fit_steps"] = len(paper) - 1
+    if "nt_stats" in r:
+        out.update(_figure_numbers("nt_", r, paper, band))
+        for row in r["nt_beyond_mean_fits"].itertuples():
+            out.update(_fit_numbers(f"nt_beyond_mean_{_tag(row.model, row.objective)}", row.fit))
+        for (model, objective), s in r["nt_beyond_mean_steps"].groupby(["model", "objective"]):
+            key = f"nt_beyond_mean_{_tag(model, objective)}"
+            out.update(_step_numbers(key, s))
+            # the step from n_h = n_v to n_v + 1, where rho_v first has full rank
+            at = s[s["x_from"] == params["n_visible"]]
+            if len(at):
+                row = at.iloc[0]
+                out[f"{key}_step_rank_text"] = f"{row['step']:.3f} [{row['low']:.3f}, {row['high']:.3f}]"
+                out[f"{key}_step_rank_trend"] = trend(row["low"], row["high"])
     out.update({"paper_slope": PAPER_SLOPE, "paper_se": PAPER_SLOPE_SE, "paper_top": PAPER_AXIS[0],
                 "paper_bottom": PAPER_AXIS[1], "paper_step_band": band,
                 "paper_band_low": PAPER_SLOPE - band, "paper_band_high": PAPER_SLOPE + band,
                 "bound_log2": BOUND_SLOPE_LOG2, "bound_ln": BOUND_SLOPE_LOG2 * np.log(2),
                 "paper_as_ln_in_log2": PAPER_SLOPE / np.log(2), "fit_dof": len(paper) - 2,
                 "t_quantile": an.t_quantile(len(paper) - 2)})
-    stats = r["stats"]
-    for row in stats[stats["n_hidden"].isin([first, last])].itertuples():
-        key = f"{_tag(row.model, row.objective)}_{'first' if row.n_hidden == first else 'last'}"
-        out.update({f"{key}_log2": np.log2(row.mean), f"{key}_ln": np.log(row.mean),
-                    f"{key}_log10": np.log10(row.mean)})
     # other draws of the target
     out["draws"] = params["target_draws"]
-    for name, row in r["draw_spread"].iterrows():
-        out.update({f"draws_{name}_{col}": row[col]
-                    for col in ("mean", "std", "min", "max", "z_paper", "first_mean", "first_min", "first_max")})
-        out.update({f"draws_{name}_{col}": int(row[col]) for col in ("rejected", "as_steep", "straight")})
-        out.update({f"draws_{name}_as_steep_upper": 100.0 * row["as_steep_upper"],
-                    f"draws_{name}_normal_tail": 100.0 * row["normal_tail"]})
-    spread = r["draw_spread"]
-    apart = (spread.loc["root-fidelity", "max"] < spread.loc["fidelity", "min"]
-             or spread.loc["fidelity", "max"] < spread.loc["root-fidelity", "min"])
-    out["draws_overlap"] = "do not overlap" if apart else "overlap"
-    # which convention is nearer the paper: in shape (the largest miss of a step interval from
-    # the paper's band) and over the draws (the paper's slope in standard deviations of the spread)
-    miss = {name: out[f"mean_random_{name}_band_miss"] for name in ("root-fidelity", "fidelity")}
-    out["shape_nearer"] = _nearer(miss)
-    out["draws_nearer"] = _nearer({name: abs(spread.loc[name, "z_paper"]) for name in miss})
-    out["fidelity_match"] = out["shape_nearer"] if out["shape_nearer"] == out["draws_nearer"] else "undecided"
+    out.update(_draw_numbers("draws", r["draw_spread"]))
+    out["fidelity_match"] = (out["shape_nearer"] if out["shape_nearer"] == out["draws_nearer"]
+                             else "undecided")
+    if "nt_draw_spread" in r:
+        out.update(_draw_numbers("nt_draws", r["nt_draw_spread"]))
+        # the difference of log2 of the two conventions' means (F against √F) at the last paper
+        # size, random order: a level the two readings of the target set apart
+    # the level argument: in which base of the logarithm the random-order means fall on the
+    # paper's axis, for each reading of the target and convention (axis_misses)
+    for prefix in ("", "nt_") if "nt_stats" in r else ("",):
+        st = r[f"{prefix}stats"]
+        for name in FIDELITIES:
+            g = st[(st["model"] == "unitary-random-order") & (st["objective"] == name)].set_index("n_hidden")["mean"]
+            misses = axis_misses(g[first], g[last])
+            key = f"{prefix}random_{name}"
+            out.update({f"{key}_axis_miss_{b}": m for b, m in misses.items()})
+            out[f"{key}_axis_base"] = min(misses, key=misses.get)
     # term classes: RMS lines and steps, the 2-design value, who holds the largest entry
     for row in r["class_fits"].itertuples():
         key = f"rms_{_tag(row.model, row.objective)}_{row.cls}"
@@ -925,6 +1203,8 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
                 "after_last_visible": structure["after_last_visible"],
                 "hidden_terms_first": term_structure(params["n_visible"], first)["hidden_terms"],
                 "hidden_terms_last": structure["hidden_terms"]})
+    rev = reversed_structure(params["n_visible"], last)
+    out.update({f"rev_{k}": v for k, v in rev.items()})
     for objective, share in unscrambled_holders(df, params["n_visible"], last).items():
         out[f"unscrambled_{objective}"] = 100.0 * share
     for (model, objective), row in r["holders"].iterrows():
@@ -933,25 +1213,30 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     for row in r["split_fits"].itertuples():
         if row.objective == "fidelity":
             out.update(_fit_numbers(f"split_{ORDER_TAGS[row.model]}_{row.part}", row.fit))
-    split = r["split_fits"][r["split_fits"]["objective"] == "fidelity"]
+    split = r["split_fits"][(r["split_fits"]["objective"] == "fidelity")
+                            & r["split_fits"]["model"].isin(["unitary", "unitary-random-order"])]
     out.update({"split_lines": len(split), "split_rejected": int(split["rejected"].sum()),
                 "split_chi2_min": chi2_text(split["chi2_dof"].min()),
                 "split_chi2_max": chi2_text(split["chi2_dof"].max())})
     for (model, part), s in r["split_steps"].groupby(["model", "part"]):
         out.update(_step_numbers(f"split_{ORDER_TAGS[model]}_{part}", s))
     fid = df[(df["objective"] == "fidelity") & (df["n_hidden"] == last)]
-    for model, tag in ORDER_TAGS.items():
-        out[f"maxpos_{tag}"] = fid.loc[fid["model"] == model, "max_position"].mean()
+    for model in models:
+        out[f"maxpos_{ORDER_TAGS[model]}"] = fid.loc[fid["model"] == model, "max_position"].mean()
     sstats = r["sstats"]
     q4 = sstats[(sstats["model"] == "unitary") & (sstats["objective"] == "fidelity")
                 & (sstats["part"] == "inf_q4") & (sstats["mean"] < VANISHES)]
     out["q4_zero_from"] = int(q4["n_hidden"].min()) if len(q4) else 0
     out["q4_zero_max"] = fid.loc[fid["model"] == "unitary", "inf_q4"].max()
+    if "unitary-reversed-order" in models:
+        for objective, share in reversed_holders(df, params["n_visible"], last).items():
+            out[f"rev_tail_holds_{objective}"] = 100.0 * share
     # the visible entropy against Page's
     bits = 1.0 / np.log(2.0)
     ent = r["estats"].set_index(["model", "n_hidden"])["mean"] * bits
     page = r["page"].set_index("n_hidden")["entropy"] * bits
-    for model, tag in ORDER_TAGS.items():
+    for model in models:
+        tag = ORDER_TAGS[model]
         out.update({f"entropy_{tag}_first": ent[(model, min(beyond))], f"entropy_{tag}_last": ent[(model, top)],
                     f"entropy_{tag}_paper": ent[(model, last)],
                     f"deficit_{tag}_last": params["n_visible"] - ent[(model, top)]})
@@ -964,7 +1249,8 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
     for name in ("mean", "rms"):
         for row in r[f"beyond_{name}_fits"].itertuples():
             out.update(_fit_numbers(f"beyond_{name}_{_tag(row.model, row.objective)}", row.fit))
-        for model, tag in ORDER_TAGS.items():
+        for model in models:
+            tag = ORDER_TAGS[model]
             b = r[f"beyond_{name}_fits"][r[f"beyond_{name}_fits"]["model"] == model]
             out.update({f"beyond_{name}_{tag}_lines": len(b), f"beyond_{name}_{tag}_rejected": int(b["rejected"].sum())})
         for (model, objective), s in r[f"beyond_{name}_steps"].groupby(["model", "objective"]):
@@ -974,16 +1260,23 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
 
 #: The paper's slope as the results table shows it.
 PAPER_TEXT = f"{PAPER_SLOPE} ± {PAPER_SLOPE_SE}"
+#: The readings of the gate order and of the fidelity as the results table names them.
+_ORDER_TEXT = {"fixed": "gates in the order of Eq. (11)", "reversed": "reversed Eq. (11) order",
+               "random": "random gate order"}
+_FIDELITY_TEXT = {"root-fidelity": "root fidelity √F", "fidelity": "Uhlmann fidelity F"}
 
 
 def results_rows(numbers: dict) -> list[dict]:
     """The chapter's rows of the book's results table, from :func:`quoted`: each slope with its
-    95 % interval and its fit quality (:meth:`plateaus.analysis.LineFit.text`)."""
+    95 % interval and its fit quality (:meth:`plateaus.analysis.LineFit.text`), each spread of
+    slopes over target draws with its standard deviation and range. The first five rows are
+    those of the committed tables; then the readings added for issue 16 (the reversed order,
+    the normalised target, the spread over its draws), where the numbers are there."""
     def row(figure, quantity, paper, key):
         return dict(result="Theorem 3", figure=figure, quantity=quantity, paper=paper,
                     ours=numbers[f"{key}_text"])
 
-    return [
+    rows = [
         row("3(b)", "slope of log2 E||∇F||_inf per hidden qubit, random gate order, root fidelity √F",
             PAPER_TEXT, "mean_random_root-fidelity"),
         row("3(b)", "same, Uhlmann fidelity F", PAPER_TEXT, "mean_random_fidelity"),
@@ -992,3 +1285,50 @@ def results_rows(numbers: dict) -> list[dict]:
             "mean_random_observable"),
         row("5(a)", "slope of log2 Var||∇F||_inf, random order, √F", "not quoted", "var_random_root-fidelity"),
     ]
+    target = "unnormalised target"
+    if "mean_fixed_root-fidelity_text" in numbers:
+        rows.append(row("3(b)", f"slope of log2 E||∇F||_inf, {_ORDER_TEXT['fixed']}, "
+                        f"{_FIDELITY_TEXT['root-fidelity']}, {target}", PAPER_TEXT, "mean_fixed_root-fidelity"))
+    if "mean_reversed_fidelity_text" in numbers:
+        for name in ("root-fidelity", "fidelity"):
+            rows.append(row("3(b)", f"slope of log2 E||∇F||_inf, {_ORDER_TEXT['reversed']}, "
+                            f"{_FIDELITY_TEXT[name]}, {target}", PAPER_TEXT, f"mean_reversed_{name}"))
+        rows.append(row("(book)", f"slope of log2 E||∇Tr(Z ρ_v)||_inf, {_ORDER_TEXT['reversed']}",
+                        "-0.5 (scale of the bound)", "mean_reversed_observable"))
+        for name in ("root-fidelity", "fidelity", "observable"):
+            what = "Tr(Z ρ_v)" if name == "observable" else _FIDELITY_TEXT[name]
+            rows.append(row("5(a)", f"slope of log2 Var||∇||_inf, {_ORDER_TEXT['reversed']}, {what}",
+                            "not quoted", f"var_reversed_{name}"))
+    if "nt_mean_random_fidelity_text" in numbers:
+        for tag in ("random", "fixed", "reversed"):
+            for name in ("root-fidelity", "fidelity"):
+                key = f"nt_mean_{tag}_{name}"
+                if f"{key}_text" in numbers:
+                    rows.append(row("3(b)", f"slope of log2 E||∇F||_inf, {_ORDER_TEXT[tag]}, "
+                                    f"{_FIDELITY_TEXT[name]}, normalised target (‖H‖ = 1)", PAPER_TEXT, key))
+        for name in ("root-fidelity", "fidelity"):
+            rows.append(row("5(a)", f"slope of log2 Var||∇F||_inf, random gate order, {_FIDELITY_TEXT[name]}, "
+                            "normalised target", "not quoted", f"nt_var_random_{name}"))
+    for name in ("root-fidelity", "fidelity"):
+        key = f"nt_beyond_mean_random_{name}"
+        if f"{key}_step_rank_text" in numbers:
+            rows.append(dict(result="Theorem 3", figure="(book)", paper="not run",
+                             quantity=(f"step of log2 E||∇F||_inf from n_h = n_v to n_v + 1, random gate order, "
+                                       f"{_FIDELITY_TEXT[name]}, normalised target [95 % bootstrap]"),
+                             ours=numbers[f"{key}_step_rank_text"]))
+            rows.append(dict(result="Theorem 3", figure="(book)", paper="-0.5 (scale of the bound)",
+                             quantity=(f"last step of log2 E||∇F||_inf, n_h {numbers['beyond_prev_nh']} → "
+                                       f"{numbers['beyond_nh']}, random gate order, {_FIDELITY_TEXT[name]}, "
+                                       "normalised target [95 % bootstrap]"),
+                             ours=numbers[f"{key}_step_last_text"]))
+    for prefix, target_text in (("draws", "unnormalised targets"), ("nt_draws", "normalised targets")):
+        for name in ("root-fidelity", "fidelity"):
+            if f"{prefix}_{name}_text" in numbers:
+                rows.append(dict(
+                    result="Theorem 3", figure="3(b)", paper=PAPER_TEXT,
+                    quantity=(f"slope of log2 E||∇F||_inf over {numbers['draws']} {target_text}, random "
+                              f"gate order, {_FIDELITY_TEXT[name]}: mean ± sd (range), "
+                              "draws at least as steep as the paper's"),
+                    ours=(f"{numbers[f'{prefix}_{name}_text']}; {numbers[f'{prefix}_{name}_as_steep']} "
+                          f"of {numbers['draws']}")))
+    return rows

@@ -27,8 +27,17 @@ OBJECTIVE_TEXT = {"fidelity": "F (Uhlmann)", "root-fidelity": "√F", "observabl
 CLASS_COLORS = {"visible": PALETTE[0], "across": PALETTE[2], "hidden": PALETTE[4]}
 CLASS_LABELS = {"visible": "visible-only terms", "across": "terms across the cut",
                 "hidden": "hidden-only terms"}
-#: Short names of the two readings of the gate order, for legends and tables.
-ORDER_NAMES = {"unitary": "Eq. (11) order", "unitary-random-order": "random order"}
+#: Short names of the three readings of the gate order, for legends and tables.
+ORDER_NAMES = {"unitary": "Eq. (11) order", "unitary-reversed-order": "reversed Eq. (11) order",
+               "unitary-random-order": "random order"}
+#: The readings of the gate order the figures draw, in order: the book's two, then the reversed
+#: Eq. (11) order in the colour the *typicality* chapter gives it.
+ORDERS = ("unitary", "unitary-random-order", "unitary-reversed-order")
+ORDER_COLORS = {**MODEL_COLORS, "unitary-reversed-order": PALETTE[4]}
+ORDER_LABELS = {**MODEL_LABELS, "unitary-reversed-order": "unitary model (reversed Eq. 11 order)"}
+#: What the gradient is of, per objective, for axis labels.
+GRADIENT_OF = {"fidelity": r"\nabla F", "root-fidelity": r"\nabla\sqrt{F}",
+               "observable": r"\nabla\,\mathrm{Tr}(O\rho_v)"}
 #: The largest gradient entry split by where the gate sits in the product (quarters of the
 #: steps, q4 the last gates) and by what it acts on (term classes): columns of the table.
 POSITION_PARTS = {"inf_q1": "first quarter of the gates", "inf_q2": "second quarter",
@@ -163,24 +172,32 @@ def fit_label(name: str, fit) -> str:
     return f"{name}: {fit.interval_text(3)}, χ²/dof = {ex.chi2_text(fit.chi2_dof)}"
 
 
+def gradient_label(objective: str, value: str) -> str:
+    r"""The vertical axis of a panel of :func:`norm_panels`: :math:`\log_2` of the mean (or
+    variance) of the largest gradient entry of ``objective`` (:data:`GRADIENT_OF`)."""
+    stat = "mean" if value == "mean" else "Var"
+    return rf"$\log_2$ {stat} $\|{GRADIENT_OF[objective]}\|_\infty$"
+
+
 def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
     sub = stats[stats["objective"] == objective]
     if sizes is not None:
         sub = sub[sub["n_hidden"].isin(list(sizes))]
     se = "se" if value == "mean" else "var_se"
-    for model, group in sub.groupby("model", sort=False):
+    present = set(sub["model"])
+    for model in [m for m in ORDERS if m in present]:
+        group = sub[sub["model"] == model]
         x, y = group["n_hidden"].to_numpy(), np.log2(group[value].to_numpy())
         yerr = 2 * log2_errors(group[value], group[se])
         fit = fits[(fits["model"] == model) & (fits["objective"] == objective)]["fit"].iloc[0]
         ax.errorbar(x, y, yerr=yerr, marker="o", ms=5, ls="none", capsize=2,
-                    color=MODEL_COLORS[model], label=MODEL_LABELS[model])
-        ax.plot(x, fit(x), ls="--", lw=1.2, color=MODEL_COLORS[model],
+                    color=ORDER_COLORS[model], label=ORDER_LABELS[model])
+        ax.plot(x, fit(x), ls="--", lw=1.2, color=ORDER_COLORS[model],
                 label=fit_label(ORDER_NAMES[model], fit))
         if model == "unitary-random-order":
             scale = "Theorem 3's scale" + (", squared" if value == "var" else "")
             _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} ({scale})")
-    stat = r"mean $\|\nabla F\|_\infty$" if value == "mean" else r"Var $\|\nabla F\|_\infty$"
-    ax.set_ylabel(rf"$\log_2$ {stat}")
+    ax.set_ylabel(gradient_label(objective, value))
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_xticks(sorted(sub["n_hidden"].unique()))
     ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.3))
@@ -189,8 +206,8 @@ def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
 def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
                 objectives=("fidelity", "root-fidelity"), bound_slope: float = -0.5, sizes=None):
     r"""Figs. 3(b) (``value="mean"``) and 5(a) (``value="var"``): :math:`\log_2` of the ensemble
-    statistic of :math:`\|\nabla F\|_\infty` against :math:`n_h`, one panel per objective, both
-    readings of the gate order with their weighted lines (``fits``: a table of
+    statistic of :math:`\|\nabla F\|_\infty` against :math:`n_h`, one panel per objective, every
+    reading of the gate order in ``stats`` (:data:`ORDERS`) with its weighted line (``fits``: a table of
     :func:`plateaus.analysis.log_fits`, labelled with slope, 95 % interval and
     :math:`\chi^2/\mathrm{dof}`), and a dotted line of the theorem's slope through the first
     random-order point. ``stats``: :func:`~plateaus.experiments.unitary_plateau.ensemble_stats`.
@@ -208,7 +225,7 @@ def norm_panels(stats: pd.DataFrame, fits: pd.DataFrame, value: str = "mean",
 def observable_panels(stats: pd.DataFrame, mean_fits: pd.DataFrame, var_fits: pd.DataFrame,
                       bound_slope: float = -0.5, sizes=None):
     r"""The theorem's objective :math:`\mathrm{Tr}(O\rho_v)`: the mean (left) and the variance
-    (right) of :math:`\|\nabla F\|_\infty` as in :func:`norm_panels`."""
+    (right) of :math:`\|\nabla\mathrm{Tr}(O\rho_v)\|_\infty` as in :func:`norm_panels`."""
     fig, axes = new_figure(ncols=2, width=4.6, height=4.8)
     _norm_panel(axes[0], stats, mean_fits, "observable", "mean", bound_slope, sizes)
     _norm_panel(axes[1], stats, var_fits, "observable", "var", 2 * bound_slope, sizes)
@@ -240,7 +257,7 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
                 ax.plot(haar["n_hidden"], haar["rms"], color="0.45", ls=":", lw=1.4,
                         label="2-design value")
             ax.set_yscale("log", base=2)
-            ax.set_title(f"{MODEL_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
+            ax.set_title(f"{ORDER_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
             if i == len(objectives) - 1:
                 ax.set_xlabel("hidden qubits $n_h$")
                 ax.set_xticks(sorted(sub["n_hidden"].unique()))
@@ -253,7 +270,7 @@ def term_classes(cstats: pd.DataFrame, haar: pd.DataFrame,
 
 
 def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
-                   models=("unitary", "unitary-random-order"), fitted_sizes=None):
+                   models=("unitary", "unitary-random-order", "unitary-reversed-order"), fitted_sizes=None):
     r"""Where the largest gradient entry comes from: mean over instances of the largest entry
     within each quarter of the product (top row) and within each term class (bottom row)
     against :math:`n_h` (log2 axis), one column per reading of the gate order, for
@@ -261,6 +278,7 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
     :data:`VANISHES` (round-off of an exactly vanishing derivative) are not drawn. The quarters
     have their own markers and line styles, so that coinciding curves stay visible;
     ``fitted_sizes`` (the sizes the slopes are fitted on) are shaded."""
+    models = [m for m in models if m in set(sstats["model"])]
     fig, axes = new_figure(ncols=len(models), nrows=2, width=4.0, height=3.0,
                            sharex=True, sharey=True, squeeze=False)
     quarter_colors = dict(zip(POSITION_PARTS, sns.color_palette("viridis", 4)))
@@ -281,19 +299,20 @@ def inf_norm_split(sstats: pd.DataFrame, objective: str = "fidelity",
                 ax.axvspan(min(fitted_sizes) - 0.2, max(fitted_sizes) + 0.2, color="0.93", zorder=0)
             ax.set_yscale("log", base=2)
             if i == 0:
-                ax.set_title(f"{MODEL_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
+                ax.set_title(f"{ORDER_LABELS[model]}\n{OBJECTIVE_LABELS[objective]}", fontsize="small")
             else:
                 ax.set_xlabel("hidden qubits $n_h$")
                 ax.set_xticks(sorted(sub["n_hidden"].unique()))
             if j == 0:
-                ax.set_ylabel("mean largest entry\n" + ("by position" if i == 0 else "by term class"))
+                ax.set_ylabel(rf"mean largest entry of ${GRADIENT_OF[objective]}$" + "\n"
+                              + ("by position" if i == 0 else "by term class"))
         axes[i, -1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig
 
 
 def visible_entropy(estats: pd.DataFrame, page: pd.DataFrame, n_visible: int,
-                    models=("unitary", "unitary-random-order")):
+                    models=ORDERS):
     r"""Mean entanglement entropy :math:`S(\rho_v)` across the cut, in bits, against :math:`n_h`
     for both readings of the gate order (``estats``:
     :func:`~plateaus.experiments.unitary_plateau.entropy_stats`), beside Page's
@@ -301,11 +320,11 @@ def visible_entropy(estats: pd.DataFrame, page: pd.DataFrame, n_visible: int,
     largest possible value :math:`n_v` bits. Error bars: two standard errors."""
     fig, ax = new_figure(width=6.4, height=3.4)
     bits = 1.0 / np.log(2.0)
-    for model in models:
+    for model in [m for m in models if m in set(estats["model"])]:
         group = estats[estats["model"] == model]
         ax.errorbar(group["n_hidden"], group["mean"] * bits, yerr=2 * group["se"] * bits,
-                    marker="o", ms=5, lw=1.2, capsize=2, color=MODEL_COLORS[model],
-                    label=MODEL_LABELS[model])
+                    marker="o", ms=5, lw=1.2, capsize=2, color=ORDER_COLORS[model],
+                    label=ORDER_LABELS[model])
     ax.plot(page["n_hidden"], page["entropy"] * bits, color="0.2", ls=":", lw=1.4, marker="x",
             ms=7, label="Haar-random states (Page)")
     ax.axhline(n_visible, color="0.6", ls="--", lw=1.0, label=f"maximum, $n_v = {n_visible}$ bits")
@@ -351,8 +370,9 @@ def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_
     :func:`~plateaus.experiments.unitary_plateau.class_stats`) against
     :math:`n_h` on log2 axes, random order (filled) and Eq. (11) order (open), with the
     2-design RMS of an observable and a shaded band over the paper's sizes."""
-    rms = cstats[cstats["cls"] == "all"].rename(columns={"rms": "value"})
-    means = stats.rename(columns={"mean": "value"})
+    two = ["unitary", "unitary-random-order"]
+    rms = cstats[(cstats["cls"] == "all") & cstats["model"].isin(two)].rename(columns={"rms": "value"})
+    means = stats[stats["model"].isin(two)].rename(columns={"mean": "value"})
     fig, axes = new_figure(nrows=2, width=6.4, height=3.0, sharex=True)
     colors = dict(zip(objectives, [PALETTE[0], PALETTE[1], PALETTE[2]]))
     for ax, table in zip(axes, (means, rms)):
@@ -370,8 +390,8 @@ def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_
     axes[1].set_xlabel("hidden qubits $n_h$")
     axes[1].plot(haar["n_hidden"], haar["rms"], color="0.3", ls=":", lw=1.4,
                  label=r"2-design value, $\mathrm{Tr}(O\rho_v)$")
-    axes[0].set_ylabel(r"mean $\|\nabla F\|_\infty$")
-    axes[1].set_ylabel("RMS gradient entry")
+    axes[0].set_ylabel(r"mean $\|\nabla f\|_\infty$")
+    axes[1].set_ylabel(r"RMS entry of $\nabla f$")
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize="small", ncol=2, loc="upper center",
                bbox_to_anchor=(0.5, 0.0))
@@ -379,10 +399,11 @@ def beyond(stats: pd.DataFrame, cstats: pd.DataFrame, haar: pd.DataFrame, paper_
     return fig
 
 
-def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bound_slope: float = -0.5):
+def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bound_slope: float = -0.5,
+                  title: str | None = None):
     r"""The log2 slope of Fig. 3(b) for every draw of the thermal target (dots; draw 0, the
     chapter's target, ringed), per fidelity convention, beside the paper's slope and the slope
-    of the theorem's scale."""
+    of the theorem's scale; ``title`` names the reading of the target."""
     fig, ax = new_figure(width=6.4, height=3.0)
     names = [n for n in ("fidelity", "root-fidelity") if n in set(slopes["objective"])]
     rng = np.random.default_rng(0)  # vertical jitter only, to separate the dots
@@ -398,7 +419,9 @@ def target_slopes(slopes: pd.DataFrame, paper_slope: float, paper_se: float, bou
     ax.axvline(bound_slope, color="0.45", ls=":", lw=1.2, label=f"Theorem 3's scale: {bound_slope:g}")
     ax.set_yticks(range(len(names)), [OBJECTIVE_LABELS[n] for n in names])
     ax.set_ylim(-0.6, len(names) - 0.4)
-    ax.set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ per hidden qubit")
+    ax.set_xlabel(r"slope of $\log_2$ mean $\|\nabla F\|_\infty$ (or $\|\nabla\sqrt{F}\|_\infty$) per hidden qubit")
+    if title:
+        ax.set_title(title, fontsize="small")
     ax.legend(fontsize="small", ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.tight_layout()
     return fig
