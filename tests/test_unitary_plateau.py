@@ -973,6 +973,17 @@ class TestNormalisedTarget:
         for name in (ex.NORMALISED_EXPERIMENT, ex.NORMALISED_TARGETS_EXPERIMENT):
             assert entries[name]["parameters"]["normalise_target"] is True
 
+    def test_store_params_are_the_keys_of_the_stored_tables(self, quick):
+        from plateaus import store
+        from plateaus.fingerprint import canonical_json
+
+        p = quick["params"]
+        entries = store.manifest(ex.CHAPTER, "quick")["experiments"]
+        for name in (*ex.FIRST_TABLES, ex.REVERSED_EXPERIMENT, *ex.NORMALISED_TABLES):
+            assert canonical_json(entries[name]["parameters"]) == canonical_json(ex.store_params(name, p))
+        with pytest.raises(ValueError, match="experiment = 'results'"):
+            ex.store_params("results", p)
+
     def test_added_models_must_be_new_orders(self):
         p = chapter_params("unitary-plateau", "quick")
         with pytest.raises(ValueError, match="added_models"):

@@ -271,6 +271,27 @@ def _reading_key(params: dict, normalise: bool) -> dict:
     return {**params, "normalise_target": bool(normalise)}
 
 
+#: The tables committed before issue 16, keyed without :data:`ADDED_KEYS`.
+FIRST_TABLES = (EXPERIMENT, FD_EXPERIMENT, TARGETS_EXPERIMENT)
+#: The tables of the normalised target (keyed with ``normalise_target = True``).
+NORMALISED_TABLES = (NORMALISED_EXPERIMENT, NORMALISED_TARGETS_EXPERIMENT)
+
+
+def store_params(experiment: str, params: dict) -> dict:
+    """The parameters that key ``experiment``'s table in the store: ``params`` without
+    :data:`ADDED_KEYS` for the tables of :data:`FIRST_TABLES` (:func:`_committed_key`); for the
+    tables added for issue 16, every parameter and ``normalise_target``, the reading of the
+    target (:func:`_reading_key`)."""
+    if experiment in FIRST_TABLES:
+        return _committed_key(params)
+    if experiment == REVERSED_EXPERIMENT:
+        return _reading_key(params, False)
+    if experiment in NORMALISED_TABLES:
+        return _reading_key(params, True)
+    raise ValueError(f"experiment = {experiment!r} is not allowed; expected one of "
+                     f"{[*FIRST_TABLES, REVERSED_EXPERIMENT, *NORMALISED_TABLES]}")
+
+
 def _gradient_table(params: dict, models, objectives: dict, sizes) -> pd.DataFrame:
     """The rows of a gradient table (:data:`GRADIENT_COLUMNS`) for ``models`` and
     ``objectives`` at the hidden ``sizes``, instances from the streams ``[seed, 1, n_hidden]``
@@ -310,7 +331,7 @@ def gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
         return _gradient_table(params, params["models"], _objectives(params), params["n_hidden_beyond"])
 
-    stored = store.cached(CHAPTER, params["scale"], EXPERIMENT, _committed_key(params),
+    stored = store.cached(CHAPTER, params["scale"], EXPERIMENT, store_params(EXPERIMENT, params),
                           lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
     return _from_table(stored)
 
@@ -330,8 +351,9 @@ def reversed_gradients(params: dict, *, recompute: bool = False) -> pd.DataFrame
     def compute() -> pd.DataFrame:
         return _gradient_table(params, new, _objectives(params), params["n_hidden_beyond"])
 
-    stored = store.cached(CHAPTER, params["scale"], REVERSED_EXPERIMENT, _reading_key(params, False),
-                          lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
+    stored = store.cached(CHAPTER, params["scale"], REVERSED_EXPERIMENT,
+                          store_params(REVERSED_EXPERIMENT, params), lambda: _to_table(compute()),
+                          recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
     return _from_table(stored)
 
 
@@ -351,7 +373,8 @@ def normalised_gradients(params: dict, *, recompute: bool = False) -> pd.DataFra
         return _gradient_table(params, models, _objectives(params, names=names, normalise=True),
                                params["n_hidden_beyond"])
 
-    stored = store.cached(CHAPTER, params["scale"], NORMALISED_EXPERIMENT, _reading_key(params, True),
+    stored = store.cached(CHAPTER, params["scale"], NORMALISED_EXPERIMENT,
+                          store_params(NORMALISED_EXPERIMENT, params),
                           lambda: _to_table(compute()), recompute=recompute, columns=STORED_GRADIENT_COLUMNS)
     return _from_table(stored)
 
@@ -427,8 +450,8 @@ def finite_differences(params: dict, *, recompute: bool = False) -> pd.DataFrame
                     }))
         return pd.concat(rows, ignore_index=True)
 
-    return store.cached(CHAPTER, params["scale"], FD_EXPERIMENT, _committed_key(params), compute,
-                        recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], FD_EXPERIMENT, store_params(FD_EXPERIMENT, params),
+                        compute, recompute=recompute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,11 +509,8 @@ def _target_draws(params: dict, *, recompute: bool, normalise: bool) -> pd.DataF
         cols = ["draw", "objective", "n_hidden", "instances", "mean", "var", "sem"]
         return df[cols].sort_values(["draw", "objective", "n_hidden"]).reset_index(drop=True)
 
-    if normalise:
-        return store.cached(CHAPTER, params["scale"], NORMALISED_TARGETS_EXPERIMENT,
-                            _reading_key(params, True), compute, recompute=recompute)
-    return store.cached(CHAPTER, params["scale"], TARGETS_EXPERIMENT, _committed_key(params), compute,
-                        recompute=recompute)
+    name = NORMALISED_TARGETS_EXPERIMENT if normalise else TARGETS_EXPERIMENT
+    return store.cached(CHAPTER, params["scale"], name, store_params(name, params), compute, recompute=recompute)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1151,7 +1171,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, td: pd.DataFrame,
         for (model, objective), s in r["nt_beyond_mean_steps"].groupby(["model", "objective"]):
             key = f"nt_beyond_mean_{_tag(model, objective)}"
             out.update(_step_numbers(key, s))
-            # the step from n_h = n_v to n_v + 1, where rho_v first has full rank
+            # the step from n_h = n_v (rho_v of full rank but poorly conditioned) to n_v + 1
             at = s[s["x_from"] == params["n_visible"]]
             if len(at):
                 row = at.iloc[0]
@@ -1297,7 +1317,7 @@ def results_rows(numbers: dict) -> list[dict]:
                         "-0.5 (scale of the bound)", "mean_reversed_observable"))
         for name in ("root-fidelity", "fidelity", "observable"):
             what = "Tr(Z ρ_v)" if name == "observable" else _FIDELITY_TEXT[name]
-            rows.append(row("5(a)", f"slope of log2 Var||∇||_inf, {_ORDER_TEXT['reversed']}, {what}",
+            rows.append(row("5(a)", f"slope of log2 Var||∇f||_inf, {_ORDER_TEXT['reversed']}, f = {what}",
                             "not quoted", f"var_reversed_{name}"))
     if "nt_mean_random_fidelity_text" in numbers:
         for tag in ("random", "fixed", "reversed"):

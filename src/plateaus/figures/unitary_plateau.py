@@ -195,8 +195,10 @@ def _norm_panel(ax, stats, fits, objective, value, bound_slope, sizes=None):
         ax.plot(x, fit(x), ls="--", lw=1.2, color=ORDER_COLORS[model],
                 label=fit_label(ORDER_NAMES[model], fit))
         if model == "unitary-random-order":
-            scale = "Theorem 3's scale" + (", squared" if value == "var" else "")
-            _reference(ax, x, y[0], bound_slope, f"slope {bound_slope:g} ({scale})")
+            first = (x, y[0])
+    if "unitary-random-order" in present:  # drawn last, so that the legend lists it last
+        scale = "Theorem 3's scale" + (", squared" if value == "var" else "")
+        _reference(ax, first[0], first[1], bound_slope, f"slope {bound_slope:g} ({scale})")
     ax.set_ylabel(gradient_label(objective, value))
     ax.set_xlabel("hidden qubits $n_h$")
     ax.set_xticks(sorted(sub["n_hidden"].unique()))
