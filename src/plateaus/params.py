@@ -383,6 +383,13 @@ def validate(chapter: str, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def without(params: dict[str, Any], keys) -> dict[str, Any]:
+    """``params`` without ``keys``: the cache key of a table computed before those parameters
+    existed (an experiment module's ``store_params`` says which of its tables that is), so
+    that adding a parameter for a new table leaves the committed tables valid."""
+    return {k: v for k, v in params.items() if k not in set(keys)}
+
+
 def chapter_params(chapter: str, scale: str, **overrides: Any) -> dict[str, Any]:
     """The validated parameters of ``chapter`` at ``scale``, with optional overrides.
 

@@ -51,7 +51,7 @@ from .. import analysis, store
 from ..measures import trace_distance
 from ..models import sample_couplings
 from ..parallel import map_instances
-from ..params import chapter_params
+from ..params import chapter_params, without
 from ..states import partial_trace
 from ..terms import TERM_CLASSES, check_label, check_labels, pauli_string, term_classes, two_local_terms
 from ..thermal import thermal_eigh, visible_derivatives
@@ -466,7 +466,7 @@ def store_params(experiment: str, params: dict) -> dict:
     """The parameters that key ``experiment``'s table in the store: all of ``params``, except
     :data:`ADDED_KEYS` for the tables of :data:`FIRST_TABLES`."""
     if experiment in FIRST_TABLES:
-        return {k: v for k, v in params.items() if k not in ADDED_KEYS}
+        return without(params, ADDED_KEYS)
     return dict(params)
 
 

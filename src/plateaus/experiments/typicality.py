@@ -35,7 +35,7 @@ from .. import analysis, haar, store
 from ..measures import entropy, purity, trace_distance
 from ..models import UnitaryQNN, sample_couplings
 from ..parallel import map_instances
-from ..params import chapter_params
+from ..params import chapter_params, without
 from ..terms import hamiltonian_matrix, term_classes, two_local_terms
 from .ensembles import boltzmann_visible_states, draw, visible_states
 
@@ -90,9 +90,11 @@ def _sizes(params: dict, model: str) -> list[int]:
     return params["boltzmann_n_hidden"] if model == "boltzmann" else params["n_hidden"]
 
 
-def _without_added(params: dict) -> dict:
-    """The cache key of the tables computed before :data:`ADDED_KEYS` existed."""
-    return {k: v for k, v in params.items() if k not in ADDED_KEYS}
+def store_params(experiment: str, params: dict) -> dict:
+    """The parameters that key ``experiment``'s table in the store: ``params`` without
+    :data:`ADDED_KEYS` for the tables computed before those existed (``trace-distance``,
+    ``angle-scan``), all of them for ``trace-distance-added``."""
+    return without(params, ADDED_KEYS) if experiment in (EXPERIMENT, SCAN) else dict(params)
 
 
 def _model_rows(params: dict, model: str, sizes, n_jobs) -> list[pd.DataFrame]:
@@ -134,7 +136,7 @@ def trace_distances(params: dict, *, recompute: bool = False, n_jobs=None) -> pd
             frames += _model_rows(params, model, _sizes(params, model), n_jobs)
         return pd.concat(frames, ignore_index=True)[COLUMNS]
 
-    return store.cached(CHAPTER, params["scale"], EXPERIMENT, _without_added(params), compute,
+    return store.cached(CHAPTER, params["scale"], EXPERIMENT, store_params(EXPERIMENT, params), compute,
                         recompute=recompute)
 
 
@@ -206,7 +208,7 @@ def angle_scan(params: dict, *, recompute: bool = False, n_jobs=None) -> pd.Data
                 "entropy_nats"]
         return pd.concat(frames, ignore_index=True)[cols]
 
-    return store.cached(CHAPTER, params["scale"], SCAN, _without_added(params), compute, recompute=recompute)
+    return store.cached(CHAPTER, params["scale"], SCAN, store_params(SCAN, params), compute, recompute=recompute)
 
 
 def _validated(params: dict) -> dict:

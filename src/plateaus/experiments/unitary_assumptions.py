@@ -341,6 +341,15 @@ def _key(params: dict, names) -> dict:
     return {"chapter": CHAPTER, "scale": params["scale"], **{k: params[k] for k in names}}
 
 
+def store_params(experiment: str, params: dict) -> dict:
+    """The parameters that key ``experiment``'s table in the store (each table only those it
+    depends on)."""
+    keys = {SCAN: _SCAN_KEYS, PARAMETERS: _PARAMETER_KEYS, HAAR: _HAAR_KEYS, DESIGNS: _DESIGN_KEYS}
+    if experiment not in keys:
+        raise ValueError(f"experiment = {experiment!r} is not allowed; expected one of {sorted(keys)}")
+    return _key(params, keys[experiment])
+
+
 _SCAN_KEYS = ("seed", "instances", "visible_sizes", "n_hidden", "theta_std", "onsite_var",
               "offsite_var", "models", "objectives", "chunk_size")
 SCAN_COLUMNS = ("model", "objective", "n_visible", "n_hidden", "n_params", "instance", "value",

@@ -55,7 +55,7 @@ from ..measures import entropy
 from ..models import UnitaryQNN, thermal_target
 from ..objectives import Fidelity, Objective, Observable
 from ..parallel import instance_index, map_instances, spawn_seeds
-from ..params import chapter_params
+from ..params import chapter_params, without
 from ..terms import TERM_CLASSES, pauli_matrix, term_classes, two_local_terms
 
 CHAPTER = "unitary-plateau"
@@ -263,7 +263,7 @@ def _check_sizes(params: dict) -> None:
 def _committed_key(params: dict) -> dict:
     """The cache key of the tables committed before :data:`ADDED_KEYS`: the parameters
     without them."""
-    return {k: v for k, v in params.items() if k not in ADDED_KEYS}
+    return without(params, ADDED_KEYS)
 
 
 def _reading_key(params: dict, normalise: bool) -> dict:
