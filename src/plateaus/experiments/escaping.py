@@ -76,9 +76,10 @@ UNITARY_QUOTED = ("fidelity", "root-fidelity", "observable")
 BOLTZMANN_OBJECTIVES = ("overlap", "relative-entropy")
 
 #: The paper's Fig. 3(b) slope. The paper names neither the fidelity nor the base of its
-#: logarithm; the *Unitary plateau* chapter finds that only a log2 axis puts the values on the
-#: paper's axis and that the root fidelity :math:`\sqrt F` matches its curve better than
-#: Uhlmann's :math:`F`, so it is compared with the log2 slope of :math:`\sqrt F` here.
+#: logarithm; with the unnormalised target (this chapter's), the *Unitary plateau* chapter finds
+#: that only a log2 axis puts the values on the paper's axis and that the root fidelity
+#: :math:`\sqrt F` matches its curve better than Uhlmann's :math:`F` (with the normalised target,
+#: neither), so it is compared with the log2 slope of :math:`\sqrt F` here.
 PAPER_SLOPE_UNITARY = -0.441
 PAPER_SLOPE_UNITARY_SE = 0.003
 #: The paper's Fig. 3(c) slope: the trace-distance sensitivity of the renormalised Boltzmann
@@ -589,7 +590,7 @@ def steps_change(steps: pd.DataFrame, model: str, init: str, loss_name: str) -> 
 
 
 #: The group of the summary figure that holds the paper's Fig. 3(b) quantity.
-ROOT_FIDELITY_GROUP = "unitary network, root fidelity √F (the paper's Fig. 3(b) quantity)"
+ROOT_FIDELITY_GROUP = "unitary network, root fidelity √F (the paper's Fig. 3(b) quantity, unnormalised target)"
 #: The rows of the summary figure: (group, model, objective, quantity, [inits]).
 SUMMARY_ROWS = (
     (ROOT_FIDELITY_GROUP, "unitary", "root-fidelity", "inf_norm", ("typical",)),
@@ -878,7 +879,7 @@ def results_rows(numbers: dict) -> list[dict]:
     reading of the *Unitary plateau* chapter); Uhlmann's :math:`F` and Fig. 3(c) have no
     counterpart in the paper's numbers."""
     paper_u = (f"{PAPER_SLOPE_UNITARY} ± {PAPER_SLOPE_UNITARY_SE} (Fig. 3(b), random order; read as √F on a log2 "
-               "axis, as in the unitary-plateau chapter)")
+               "axis, as the unitary-plateau chapter does for the unnormalised target used here)")
     paper_b = (f"no counterpart: Fig. 3(c)'s {PAPER_SLOPE_BOLTZMANN} ± {PAPER_SLOPE_BOLTZMANN_SE} is the "
                "trace-distance sensitivity of the renormalised machine (boltzmann-plateau chapter)")
     q = "slope of log2 mean ||∇L||_inf per hidden qubit"
