@@ -387,3 +387,19 @@ class TestReadings:
         purities = ex.target_purities(quick["params"])
         assert 1.0 <= purities[1] < 1.1  # one visible qubit: on-site couplings of variance 0.01 only
         assert all(1.0 <= v <= 2**k for k, v in purities.items())
+
+    def test_prefix_state_verdicts(self, read):
+        tables, numbers = read
+        d = tables["designs"]
+        m = d[d["model"] == ex.FIXED_RANDOM]
+        prefixes = m[m["part"].isin(["first-1/4", "first-1/2", "first-3/4", "full"])]
+        assert numbers["consistent_fixedrandom_prefix_state"] == ex.first_consistent(prefixes, "state_z")
+        # fewer products to pass from the first half on: never later than from the first quarter on
+        half = numbers["consistent_fixedrandom_half_prefix_state"]
+        quarter = numbers["consistent_fixedrandom_prefix_state"]
+        assert quarter == 0 or 0 < half <= quarter
+        assert numbers["consistent_fixedrandom_prefix_state_text"]
+
+    def test_pm_large_values_to_units(self):
+        assert ex._pm(10349.38, 347.65) == "10349 ± 348"
+        assert ex._pm(2.0512, 0.0493) == "2.05 ± 0.05"

@@ -798,6 +798,10 @@ def first_consistent(rows: pd.DataFrame, z: str = "z") -> int:
 
 
 def _pm(value: float, se: float, digits: int = 2) -> str:
+    """``value ± se`` with ``digits`` decimals, fewer for large values (a frame potential of
+    order 10^4 is quoted to units, not to hundredths)."""
+    if abs(value) >= 100:
+        digits = 0
     return f"{value:.{digits}f} ± {se:.{digits}f}"
 
 
@@ -920,6 +924,12 @@ def quoted(params: dict, scan: pd.DataFrame, terms: pd.DataFrame, haar: pd.DataF
         m = d[d["model"] == model]
         out[f"consistent_{name}_all"] = first_consistent(m)
         out[f"consistent_{name}_state_all"] = first_consistent(m, "state_z")
+        # the prefix states (what the conditional assumption needs): the products that start
+        # at the first gate, from the first quarter on and from the first half on
+        prefixes = m[m["part"].isin(["first-1/4", "first-1/2", "first-3/4", "full"])]
+        out[f"consistent_{name}_prefix_state"] = first_consistent(prefixes, "state_z")
+        out[f"consistent_{name}_half_prefix_state"] = first_consistent(
+            prefixes[prefixes["part"] != "first-1/4"], "state_z")
         for part in ("first-1/4", "first-1/2", "last-1/4", "last-1/2"):
             p = m[m["part"] == part]
             tag = part.replace("/", "").replace("-", "_")
@@ -937,9 +947,12 @@ def quoted(params: dict, scan: pd.DataFrame, terms: pd.DataFrame, haar: pd.DataF
                 "fp_se_typical": float(orders["fp_se"].median()), "top_n": top,
                 "design_rows_random": len(orders)})
     # verdicts as words, so that every sentence holds at every scale
-    for name in ("random_all", "fixedrandom_first_12", "fixedrandom_last_12", "fixedrandom_state_all"):
+    n_first = min(params["design_qubits"])
+    for name in ("random_all", "fixedrandom_first_12", "fixedrandom_last_12", "fixedrandom_state_all",
+                 "fixedrandom_prefix_state", "fixedrandom_half_prefix_state"):
         n_from = out[f"consistent_{name}"]
-        out[f"consistent_{name}_text"] = f"from n = {n_from} on" if n_from else "at none of the sizes run"
+        out[f"consistent_{name}_text"] = ("at every size run" if n_from == n_first else
+                                          f"from n = {n_from} on" if n_from else "at none of the sizes run")
     for tag in ("fixed", "reversed"):
         k = out[f"worst_{tag}_exceeded"]
         out[f"worst_{tag}_text"] = (f"exceeds the bound by more than two standard errors at {k} of the {out['sizes']} sizes"
