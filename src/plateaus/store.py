@@ -302,6 +302,16 @@ def cached(
 # --------------------------------------------------------------------------- figures
 
 
+def _entry(chapter: str, scale: str, experiment: str, root, remedy: str) -> dict:
+    """The manifest entry of ``experiment``; a :class:`StoreError` naming ``remedy`` if none."""
+    directory = chapter_dir(chapter, scale, root)
+    check_name("experiment", experiment)
+    entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
+    if entry is None:
+        raise StoreError(f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; {remedy}")
+    return entry
+
+
 def require_entry(
     chapter: str, scale: str, experiment: str, root: str | os.PathLike | None = None
 ) -> dict:
@@ -312,15 +322,7 @@ def require_entry(
     StoreError
         If the experiment has no manifest entry.
     """
-    directory = chapter_dir(chapter, scale, root)
-    check_name("experiment", experiment)
-    entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
-    if entry is None:
-        raise StoreError(
-            f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; "
-            "save its table before its figures"
-        )
-    return entry
+    return _entry(chapter, scale, experiment, root, "save its table before its figures")
 
 
 def record_figure(
@@ -397,14 +399,7 @@ def provenance(
     StoreError
         If the experiment has no manifest entry.
     """
-    directory = chapter_dir(chapter, scale, root)
-    check_name("experiment", experiment)
-    entry = _read_manifest(directory, chapter, scale)["experiments"].get(experiment)
-    if entry is None:
-        raise StoreError(
-            f"experiment {experiment!r} has no entry in {directory / MANIFEST_NAME}; "
-            f"compute it with `{recompute_command(chapter, scale)}`"
-        )
+    entry = _entry(chapter, scale, experiment, root, f"compute it with `{recompute_command(chapter, scale)}`")
     git = entry.get("git", {})
     commit = str(git.get("commit", "unknown"))
     commit = commit[:7] if commit != "unknown" else commit
