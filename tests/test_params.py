@@ -106,3 +106,36 @@ def test_unknown_scale_and_chapter():
 
 def test_overrides_are_validated_and_applied():
     assert chapter_params("models", "quick", instances=7)["instances"] == 7
+
+
+#: Every count with an upper bound, and that bound (instances=10**9 once ran out of memory).
+COUNTS = {"instances": "MAX_INSTANCES", "scan_instances": "MAX_INSTANCES",
+          "fd_instances": "MAX_INSTANCES", "design_instances": "MAX_INSTANCES",
+          "target_draws": "MAX_INSTANCES", "train_seeds": "MAX_INSTANCES",
+          "chunk_size": "MAX_INSTANCES", "samples": "MAX_SAMPLES", "train_steps": "MAX_STEPS",
+          "train_every": "MAX_STEPS", "t1_batch": "MAX_BATCH", "t2_batch": "MAX_BATCH",
+          "t2_fd_batch": "MAX_BATCH", "t3_batch": "MAX_BATCH"}
+
+
+@pytest.mark.parametrize("key", sorted(COUNTS))
+def test_huge_counts_are_refused_with_the_range(key):
+    from plateaus import params as module
+
+    limit = getattr(module, COUNTS[key])
+    chapter = next(c for c in sorted(CHAPTERS) if key in CHAPTERS[c]["paper"])
+    assert chapter_params(chapter, "quick", **{key: limit})[key] == limit
+    for value in (limit + 1, 10**9 * limit):
+        with pytest.raises(ValueError, match=rf"^parameter '{key}' = {value} is not allowed; "
+                                             rf"expected an integer >= \d+ and <= {limit}$"):
+            chapter_params(chapter, "quick", **{key: value})
+
+
+def test_limits_are_generous_for_every_scale():
+    """The largest published scale stays at least 100x below every count's bound."""
+    from plateaus import params as module
+
+    for chapter, tables in CHAPTERS.items():
+        for scale, table in tables.items():
+            for key, name in COUNTS.items():
+                if key in table:
+                    assert 100 * table[key] <= getattr(module, name), (chapter, scale, key)

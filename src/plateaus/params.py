@@ -9,6 +9,14 @@ Every chapter takes ``scale`` in ``{"quick", "paper", "extended"}``:
 :func:`chapter_params` returns a validated copy of one table; every value is checked against
 the rule for its name in :data:`RULES` before any work is done, and a bad value raises a
 ``ValueError`` that names the parameter, the value and what is allowed.
+
+Counts have upper bounds as well, so that a mistyped size is refused before any memory is
+taken (``instances=10**9`` would otherwise spawn 10^9 seeds): instance-like counts
+(``instances``, ``scan_instances``, ``fd_instances``, ``design_instances``, ``target_draws``,
+``train_seeds``, ``chunk_size``, ...) at most :data:`MAX_INSTANCES`, Monte-Carlo samples
+(``samples``) at most :data:`MAX_SAMPLES`, training steps at most :data:`MAX_STEPS` and the
+benchmark batches at most :data:`MAX_BATCH`. Every scale of every chapter lies well inside them
+(the largest, ``extended``, uses 1000 instances and 10^6 samples).
 """
 from __future__ import annotations
 
@@ -18,6 +26,15 @@ from numbers import Integral, Real
 from typing import Any, Callable
 
 SCALES = ("quick", "paper", "extended")
+
+#: Upper bound of every instance-like count (instances, draws, seeds, chunk sizes).
+MAX_INSTANCES = 10**6
+#: Upper bound of the Monte-Carlo sample count ``samples`` (concentration).
+MAX_SAMPLES = 10**8
+#: Upper bound of the training steps and of the evaluation interval (escaping).
+MAX_STEPS = 10**6
+#: Upper bound of the batch sizes of the benchmarks appendix.
+MAX_BATCH = 10**5
 
 
 @dataclass(frozen=True)
@@ -140,7 +157,7 @@ def boolean() -> Rule:
 # One rule per parameter name, shared by every chapter that uses the name.
 RULES: dict[str, Rule] = {
     "seed": integer(0),
-    "instances": integer(1),
+    "instances": integer(1, MAX_INSTANCES),
     "n_visible": integer(1, 6),
     "n_hidden": integers(1, 14),
     "t": real(0.0, open_min=True),
@@ -151,12 +168,12 @@ RULES: dict[str, Rule] = {
     "theta_std": real(0.0, open_min=True),
     "models": choices("haar", "gue", "unitary", "unitary-reversed-order", "unitary-random-order",
                       "boltzmann"),
-    "chunk_size": integer(1),
+    "chunk_size": integer(1, MAX_INSTANCES),
     # typicality
     "boltzmann_n_hidden": integers(1, 14),
     "theta_highs": reals(0.0, open_min=True),
     "scan_n_hidden": integer(1, 14),
-    "scan_instances": integer(1),
+    "scan_instances": integer(1, MAX_INSTANCES),
     "added_models": choices("haar", "gue", "unitary", "unitary-reversed-order", "unitary-random-order"),
     "boltzmann_n_hidden_added": integers(1, 14),
     # area-volume
@@ -165,7 +182,7 @@ RULES: dict[str, Rule] = {
     "depth_per_qubit": integer(1, 20),
     # concentration
     "n_qubits": integers(1, 16),
-    "samples": integer(1),
+    "samples": integer(1, MAX_SAMPLES),
     "observable": choice("Z", "X", "Y", "ZZ", "XX", "XZ", "ZZZ", "XYZ"),
     "eps_points": integer(2, 10000),
     "quote_qubits": integer(1, 16),
@@ -174,13 +191,13 @@ RULES: dict[str, Rule] = {
     "n_hidden_beyond": integers(1, 14),
     "objectives": choices("fidelity", "root-fidelity", "observable"),
     "visible_observable": choice("ZII", "ZZZ", "XYZ"),
-    "target_draws": integer(1),
+    "target_draws": integer(1, MAX_INSTANCES),
     "fd_steps": reals(0.0, 1.0, open_min=True),
-    "fd_instances": integer(1),
+    "fd_instances": integer(1, MAX_INSTANCES),
     "fd_n_hidden": integers(1, 14),
     # unitary-assumptions
     "design_qubits": integers(2, 8),
-    "design_instances": integer(3),
+    "design_instances": integer(3, MAX_INSTANCES),
     "design_orders": integer(1, 20),
     # boltzmann-plateau
     "betas": reals(0.0, open_min=True),
@@ -190,9 +207,9 @@ RULES: dict[str, Rule] = {
     "small_theta_stds": reals(0.0, open_min=True),
     "weak_onsite_var": real(0.0, open_min=True),
     "weak_offsite_var": real(0.0, open_min=True),
-    "train_seeds": integer(1),
-    "train_steps": integer(1),
-    "train_every": integer(1),
+    "train_seeds": integer(1, MAX_INSTANCES),
+    "train_steps": integer(1, MAX_STEPS),
+    "train_every": integer(1, MAX_STEPS),
     "train_lr": real(0.0, open_min=True),
     "train_lr_boltzmann": real(0.0, open_min=True),
     "train_threshold": real(0.0, 1.0, open_min=True),
@@ -200,10 +217,10 @@ RULES: dict[str, Rule] = {
     "t1_qubits": integers(2, 16),
     "t2_qubits": integers(3, 14),
     "t3_qubits": integers(4, 10),
-    "t1_batch": integer(1),
-    "t2_batch": integer(1),
-    "t2_fd_batch": integer(1),
-    "t3_batch": integer(1),
+    "t1_batch": integer(1, MAX_BATCH),
+    "t2_batch": integer(1, MAX_BATCH),
+    "t2_fd_batch": integer(1, MAX_BATCH),
+    "t3_batch": integer(1, MAX_BATCH),
     "check_instances": integer(1, 10),
     "repeats": integer(1, 50),
     "min_sample": real(0.0, 10.0, open_min=True),
