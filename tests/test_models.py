@@ -777,3 +777,56 @@ def test_ensembles_reversed_order_is_the_reversed_product():
         psi = dense_state(qnn.terms, theta[b], order=np.arange(qnn.n_params)[::-1])
         assert_allclose(rho[b], reduced_state(psi, 1), atol=1e-12)
     assert not np.allclose(rho, visible_states("unitary", 1, 2, seeds))
+
+
+# ---------------------------------------------------------------------------------------------
+# registers that would not fit in memory are refused at construction
+
+
+def test_register_size_limits_are_refused_at_construction():
+    import time
+
+    from plateaus.models import MAX_DENSITY_QUBITS, MAX_STATE_QUBITS
+
+    assert (MAX_STATE_QUBITS, MAX_DENSITY_QUBITS) == (20, 14)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^UnitaryQNN: n_visible \+ n_hidden = 3 \+ 40 = 43 qubits "
+                                         r"is not allowed; expected at most 20 \(128 TiB per instance"):
+        UnitaryQNN(3, 40)
+    with pytest.raises(ValueError, match=r"^UnitaryQNN: n_visible \+ n_hidden = 1 \+ 20 = 21 qubits"):
+        UnitaryQNN(1, 20)
+    with pytest.raises(ValueError, match=r"^BoltzmannMachine: n_visible \+ n_hidden = 3 \+ 12 = 15 "
+                                         r"qubits is not allowed; expected at most 14 \(16 GiB"):
+        BoltzmannMachine(3, 12)
+    with pytest.raises(ValueError, match="BoltzmannMachine: n_visible \\+ n_hidden = 40 \\+ 0"):
+        BoltzmannMachine(40, 0)
+    assert time.perf_counter() - start < 1.0  # refused before any work
+    # the limits themselves are allowed (construction allocates no state)
+    assert UnitaryQNN(1, MAX_STATE_QUBITS - 1).n_qubits == MAX_STATE_QUBITS
+    assert BoltzmannMachine(2, MAX_DENSITY_QUBITS - 2).n_qubits == MAX_DENSITY_QUBITS
+
+
+def test_register_limits_admit_every_scale_of_the_book():
+    """The largest registers of every chapter and scale fit the models' limits."""
+    from plateaus.models import MAX_DENSITY_QUBITS, MAX_STATE_QUBITS
+    from plateaus.params import CHAPTERS
+
+    for scale in ("quick", "paper", "extended"):
+        t = CHAPTERS["typicality"][scale]
+        assert t["n_visible"] + max(t["n_hidden"] + [t["scan_n_hidden"]]) <= MAX_STATE_QUBITS
+        assert t["n_visible"] + max(t["boltzmann_n_hidden"] + t["boltzmann_n_hidden_added"]) \
+            <= MAX_DENSITY_QUBITS
+        a = CHAPTERS["area-volume"][scale]
+        assert max(a["visible_sizes"]) + max(a["n_hidden"]) <= MAX_STATE_QUBITS
+        u = CHAPTERS["unitary-plateau"][scale]
+        assert u["n_visible"] + max(u["n_hidden_beyond"] + u["fd_n_hidden"]) <= MAX_STATE_QUBITS
+        ua = CHAPTERS["unitary-assumptions"][scale]
+        assert max(ua["visible_sizes"]) + max(ua["n_hidden"]) <= MAX_STATE_QUBITS
+        for chapter in ("boltzmann-plateau", "escaping"):
+            c = CHAPTERS[chapter][scale]
+            assert c["n_visible"] + max(c["n_hidden"]) <= MAX_DENSITY_QUBITS
+        m = CHAPTERS["models"][scale]
+        assert m["n_visible"] + max(m["n_hidden"]) <= MAX_DENSITY_QUBITS
+        b = CHAPTERS["benchmarks"][scale]
+        assert max(b["t1_qubits"] + b["t2_qubits"]) <= MAX_STATE_QUBITS
+        assert max(b["t3_qubits"]) <= MAX_DENSITY_QUBITS

@@ -33,6 +33,16 @@ FD_STEP = 1e-5
 
 METHODS = ("adjoint", "finite-difference")
 
+#: Largest register (``n_visible + n_hidden``) of a :class:`UnitaryQNN`: a state vector of
+#: 2**20 complex amplitudes is 16 MiB per instance; 2**40 would be 16 TiB. The book's largest
+#: unitary register is 16 qubits (area-volume, extended scale).
+MAX_STATE_QUBITS = 20
+
+#: Largest register (``n_visible + n_hidden``) of a :class:`BoltzmannMachine`: a density matrix
+#: (and the eigendecomposition of the Hamiltonian) of 2**14 x 2**14 complex entries is 4 GiB per
+#: instance. The book's largest Boltzmann machine is 10 qubits (typicality, benchmarks).
+MAX_DENSITY_QUBITS = 14
+
 
 # ---------------------------------------------------------------------------------------------
 # validation helpers
@@ -149,17 +159,45 @@ def random_orders(n_params: int, size: int, seed) -> np.ndarray:
 # unitary network
 
 
+def _size_text(nbytes: int) -> str:
+    """``nbytes`` in binary units, e.g. ``"64 TiB"``."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+    k = 0
+    while nbytes >= 1024 and k < len(units) - 1:
+        nbytes /= 1024
+        k += 1
+    return f"{nbytes:.3g} {units[k]}"
+
+
 class _Register:
-    """Visible and hidden qubits and a term set: what both models are built on."""
+    """Visible and hidden qubits and a term set: what both models are built on.
+
+    A register larger than ``max_qubits`` (the subclass's memory limit) is refused at
+    construction, before any array is allocated.
+    """
+
+    #: Largest ``n_visible + n_hidden`` and what it bounds, set by each model.
+    max_qubits = MAX_STATE_QUBITS
+    _stores = "a state vector of 2**n complex amplitudes"
 
     def __init__(self, n_visible: int, n_hidden: int, terms=None):
         self.n_visible = _check_int("n_visible", n_visible, 1)
         self.n_hidden = _check_int("n_hidden", n_hidden, 0)
         self.n_qubits = self.n_visible + self.n_hidden
+        if self.n_qubits > self.max_qubits:
+            raise ValueError(
+                f"{type(self).__name__}: n_visible + n_hidden = {self.n_visible} + "
+                f"{self.n_hidden} = {self.n_qubits} qubits is not allowed; expected at most "
+                f"{self.max_qubits} ({_size_text(self._bytes_per_instance())} "
+                f"per instance for {self._stores})"
+            )
         self.terms = _check_terms(terms, self.n_qubits)
         self.n_params = len(self.terms)
         self.d_visible = 2**self.n_visible
         self.d_hidden = 2**self.n_hidden
+
+    def _bytes_per_instance(self) -> int:
+        return 16 * 2**self.n_qubits
 
     def __repr__(self) -> str:
         return (
@@ -186,7 +224,8 @@ class UnitaryQNN(_Register):
     n_visible : int
         Visible qubits (the first ones), ``>= 1``.
     n_hidden : int
-        Hidden qubits, ``>= 0``.
+        Hidden qubits, ``>= 0``; ``n_visible + n_hidden <= MAX_STATE_QUBITS`` (20), else a
+        ``ValueError`` at construction (the state vector would not fit in memory).
     terms : sequence of str, optional
         Pauli labels on ``n_visible + n_hidden`` qubits; default :func:`two_local_terms`.
 
@@ -403,9 +442,17 @@ class BoltzmannMachine(_Register):
     ----------
     n_visible : int, >= 1
     n_hidden : int, >= 0
+        ``n_visible + n_hidden <= MAX_DENSITY_QUBITS`` (14), else a ``ValueError`` at
+        construction (the density matrix would not fit in memory).
     terms : sequence of str, optional
         Default :func:`two_local_terms` on ``n_visible + n_hidden`` qubits.
     """
+
+    max_qubits = MAX_DENSITY_QUBITS
+    _stores = "a density matrix of 2**n x 2**n complex entries"
+
+    def _bytes_per_instance(self) -> int:
+        return 16 * 4**self.n_qubits
 
     def _couplings(self, J):
         return _check_params("J", J, self.n_params)
@@ -651,6 +698,8 @@ def gue_states(
 
 __all__ = [
     "FD_STEP",
+    "MAX_STATE_QUBITS",
+    "MAX_DENSITY_QUBITS",
     "UnitaryQNN",
     "BoltzmannMachine",
     "random_orders",
