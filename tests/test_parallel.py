@@ -1,6 +1,7 @@
 """map_instances: results never depend on n_jobs, chunking or backend; validation first."""
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -215,3 +216,106 @@ def test_default_chunk_size_is_fixed():
     assert parallel.DEFAULT_CHUNK_SIZE == 100
     seeds = spawn_seeds(9, 4)
     assert [instance_index(s) for s in seeds] == [0, 1, 2, 3]
+
+
+# --------------------------------------------------------------------------- worker cap
+
+
+@pytest.mark.parametrize("n_jobs, n_chunks, cores, expected",
+                         [(8, 2, 2, 2), (8, 2, 16, 2), (8, 20, 2, 2), (3, 20, 16, 3),
+                          (-1, 20, 4, 4), (-1, 2, 4, 2), (1, 20, 4, 1), (8, 1, 4, 1)])
+def test_effective_workers_is_capped_at_chunks_and_cores(monkeypatch, n_jobs, n_chunks, cores,
+                                                          expected):
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: cores)
+    assert parallel.effective_workers(n_jobs, n_chunks) == expected
+
+
+def test_joblib_pool_is_capped_and_result_unchanged(monkeypatch, reference):
+    """JOBS=8 for 2 chunks once started 8 workers: the pool gets min(n_jobs, chunks, cores)."""
+    import joblib
+
+    sizes = []
+    real = joblib.Parallel
+
+    def recording(*args, **kwargs):
+        sizes.append(kwargs["n_jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", recording)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 4)
+    got = map_instances(batched_matmul, 23, seed=11, chunk_size=12, n_jobs=8)  # 2 chunks
+    pd.testing.assert_frame_equal(got, reference)
+    assert sizes == [2]
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    got = map_instances(batched_matmul, 23, seed=11, chunk_size=5, n_jobs=8)  # 5 chunks
+    pd.testing.assert_frame_equal(got, reference)
+    assert sizes == [2, 2]
+    got = map_instances(batched_matmul, 23, seed=11, chunk_size=50, n_jobs=8)  # 1 chunk
+    pd.testing.assert_frame_equal(got, reference)
+    assert sizes == [2, 2]  # in-process, no pool
+
+
+# --------------------------------------------------------------------------- scheduler address
+
+
+BAD_ADDRESSES = ["tcp://127.0.0.1", "127.0.0.1:8786", "tcp://:8786", "tcp://host:0",
+                 "tcp://host:99999", "tcp://host:port", "http://host:8786", "tcp://a b:1",
+                 "localhost"]
+
+
+@pytest.mark.parametrize("address", BAD_ADDRESSES)
+def test_malformed_address_is_refused_before_any_work(monkeypatch, address):
+    """Checked before dask is imported or anything runs; names where it was set and the form."""
+    calls = []
+
+    def func(seeds):
+        calls.append(1)
+        return pd.DataFrame({"x": np.zeros(len(seeds))})
+
+    with pytest.raises(ValueError, match=rf"^scheduler = '{re.escape(address)}' is not allowed; "
+                                         r"expected 'local', 'joblib' or .*scheme://host:port.*"
+                                         r"set by the scheduler argument"):
+        map_instances(func, 4, seed=0, scheduler=address)
+    monkeypatch.setenv("PLATEAUS_SCHEDULER", address)
+    with pytest.raises(ValueError, match=rf"^PLATEAUS_SCHEDULER = '{re.escape(address)}' is not "
+                                         r"allowed; expected .*scheme://host:port.*--scheduler"):
+        map_instances(func, 4, seed=0)
+    assert calls == []
+
+
+@pytest.mark.parametrize("address", ["local", "tcp://127.0.0.1:8786", "tls://[::1]:8786",
+                                     "tcp://scheduler-1.example.org:1", "ws://host:65535"])
+def test_well_formed_addresses_pass_the_check(address):
+    assert parallel._check_address("scheduler", address) == address
+
+
+def test_dead_scheduler_gives_one_clear_error_quickly(monkeypatch):
+    """Nothing listens on the port: a ConnectionError naming the address and the variable."""
+    import socket
+    import time
+
+    pytest.importorskip("distributed")
+    with socket.socket() as s:  # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setenv("PLATEAUS_SCHEDULER", address)
+    calls = []
+
+    def func(seeds):
+        calls.append(1)
+        return pd.DataFrame({"x": np.zeros(len(seeds))})
+
+    start = time.perf_counter()
+    with pytest.raises(ConnectionError) as info:
+        map_instances(func, 4, seed=0)
+    assert time.perf_counter() - start < 15
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"no Dask scheduler answered at {address} within 1 s" in message
+    assert "PLATEAUS_SCHEDULER" in message and "--scheduler" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    with pytest.raises(ConnectionError, match=rf"at {re.escape(address)} .*the scheduler argument"):
+        map_instances(func, 4, seed=0, scheduler=address)
+    assert calls == []

@@ -16,15 +16,21 @@ Environment
 -----------
 ``PLATEAUS_N_JOBS``
     default of ``n_jobs`` when the argument is ``None``: a positive integer or ``-1`` (all
-    cores); unset means 1.
+    cores); unset means 1. However large, no more local worker processes are started than
+    there are chunks or cores: :func:`effective_workers` gives the pool size,
+    ``min(n_jobs, number of chunks, os.cpu_count())`` (the result never depends on it).
 ``PLATEAUS_SCHEDULER``
-    default of ``scheduler`` when the argument is ``None``: ``"local"`` (a Dask LocalCluster),
-    a Dask scheduler address such as ``tcp://10.0.0.1:8786``, or ``"joblib"``; unset means
-    joblib.
+    default of ``scheduler`` when the argument is ``None`` (the command line's ``--scheduler``
+    sets it): ``"local"`` (a Dask LocalCluster), a Dask scheduler address of the form
+    ``scheme://host:port`` such as ``tcp://10.0.0.1:8786``, or ``"joblib"``; unset means
+    joblib. A malformed address is refused before any work; a scheduler that does not answer
+    within :data:`CONNECT_TIMEOUT` seconds gives one ``ConnectionError`` naming the address and
+    where it was set.
 """
 from __future__ import annotations
 
 import os
+import re
 from numbers import Integral
 from typing import Any, Callable, Sequence
 
@@ -32,10 +38,18 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "instance_index", "map_instances", "spawn_seeds"]
+__all__ = ["CONNECT_TIMEOUT", "DEFAULT_CHUNK_SIZE", "effective_workers", "instance_index",
+           "map_instances", "spawn_seeds"]
 
 DEFAULT_CHUNK_SIZE = 100
 """Instances per call of the user function, unless ``chunk_size`` says otherwise."""
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler given by address before giving up."""
+
+#: ``scheme://host:port`` of a Dask scheduler; the host may be a bracketed IPv6 address.
+_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+ADDRESS_FORM = "'local', 'joblib' or a Dask scheduler address scheme://host:port, e.g. tcp://10.0.0.1:8786"
 
 DASK_HINT = (
     "Dask is an optional extra: install it with `pip install -e '.[dask]'` "
@@ -81,26 +95,58 @@ def _n_jobs_default(n_jobs: Any) -> int:
     return _check_int("n_jobs", n_jobs, allowed, lambda v: v >= 1 or v == -1)
 
 
-def _scheduler_default(scheduler: Any) -> Any:
-    """``None`` for joblib, else "local", an address string or a ``distributed.Client``."""
+def _scheduler_source(name: str) -> str:
+    if name == "PLATEAUS_SCHEDULER":
+        return "the environment variable PLATEAUS_SCHEDULER, which the command line's --scheduler sets"
+    return "the scheduler argument"
+
+
+def _check_address(name: str, address: str) -> str:
+    """``address`` if it is "local" or ``scheme://host:port``; else a ValueError naming it."""
+    if address == "local":
+        return address
+    match = _ADDRESS.match(address)
+    if match is None or not 1 <= int(match.group(3)) <= 65535:
+        raise ValueError(
+            f"{name} = {address!r} is not allowed; expected {ADDRESS_FORM} "
+            f"(set by {_scheduler_source(name)})"
+        )
+    return address
+
+
+def _scheduler_default(scheduler: Any) -> tuple[Any, str]:
+    """``(None, name)`` for joblib, else ("local", an address string or a ``distributed.Client``,
+    name), ``name`` saying where it was set (for the error messages)."""
     allowed = '"joblib", "local", a Dask scheduler address string, or a distributed.Client'
     name = "scheduler"
     if scheduler is None:
         scheduler = os.environ.get("PLATEAUS_SCHEDULER", "").strip() or None
         name = "PLATEAUS_SCHEDULER"
     if scheduler is None or scheduler == "joblib":
-        return None
+        return None, name
     if isinstance(scheduler, str):
         if not scheduler.strip():
             raise ValueError(f"{name} = {scheduler!r} is not allowed; expected {allowed}")
-        return scheduler.strip()
+        return _check_address(name, scheduler.strip()), name
     if hasattr(scheduler, "map") and hasattr(scheduler, "gather"):
-        return scheduler
+        return scheduler, name
     raise ValueError(f"{name} = {scheduler!r} is not allowed; expected {allowed}")
 
 
-def _effective_workers(n_jobs: int) -> int:
-    return max(1, os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+def effective_workers(n_jobs: int, n_chunks: int) -> int:
+    """The number of local worker processes started for ``n_chunks`` chunks.
+
+    ``min(n_jobs, n_chunks, os.cpu_count())``, ``n_jobs = -1`` meaning all cores, and at
+    least 1: a worker without a chunk, or more processes than cores, only costs memory (each
+    loky or Dask worker imports numpy and the package). The result of :func:`map_instances`
+    never depends on it.
+
+    >>> effective_workers(8, 2)
+    2
+    """
+    cores = max(1, os.cpu_count() or 1)
+    wanted = cores if n_jobs == -1 else n_jobs
+    return max(1, min(wanted, n_chunks, cores))
 
 
 # --------------------------------------------------------------------------- seeds
@@ -221,7 +267,8 @@ def _closing(close, stream):
 
 
 def _run_joblib(func, chunks, kwargs, n_jobs, bar):
-    if n_jobs == 1 or len(chunks) == 1:
+    n_jobs = effective_workers(n_jobs, len(chunks))
+    if n_jobs == 1:
         for seeds in chunks:
             yield _run_chunk(func, seeds, kwargs)
             bar.update(1)
@@ -242,19 +289,32 @@ def _import_distributed():
     return distributed
 
 
-def _run_dask(func, chunks, kwargs, scheduler, n_jobs, bar):
+def _connect(distributed, address: str, name: str):
+    """A ``Client`` of the scheduler at ``address``, or one ConnectionError that names it."""
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConnectionError(
+            f"no Dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s ({reason}); "
+            f"the address was set by {_scheduler_source(name)}: start the scheduler, correct "
+            "the address, or unset it to run on joblib"
+        ) from None
+
+
+def _run_dask(func, chunks, kwargs, scheduler, n_jobs, bar, name="scheduler"):
     distributed = _import_distributed()
     cluster = client = None
     owned = isinstance(scheduler, str)  # a Client passed in stays open
     try:
         if owned and scheduler == "local":
             cluster = distributed.LocalCluster(
-                n_workers=_effective_workers(n_jobs), threads_per_worker=1,
+                n_workers=effective_workers(n_jobs, len(chunks)), threads_per_worker=1,
                 processes=True, dashboard_address=None,
             )
             client = distributed.Client(cluster)
         elif owned:
-            client = distributed.Client(scheduler)
+            client = _connect(distributed, scheduler, name)
         else:
             client = scheduler
         n = len(chunks)
@@ -306,10 +366,13 @@ def map_instances(
     n_jobs : int, optional
         Worker processes: 1 runs in-process, > 1 uses joblib's loky processes (or Dask
         workers of a ``"local"`` cluster), -1 all cores. ``None``: ``$PLATEAUS_N_JOBS``, else 1.
+        Capped at the number of chunks and of cores (:func:`effective_workers`).
     scheduler : str or distributed.Client, optional
         ``None``: ``$PLATEAUS_SCHEDULER``, else joblib. ``"joblib"``: joblib. ``"local"``: a
         Dask ``LocalCluster`` of ``n_jobs`` single-threaded worker processes, closed after.
-        Any other string: the address of a running Dask scheduler. A ``Client`` is used as is.
+        Any other string: the address ``scheme://host:port`` of a running Dask scheduler
+        (checked before any work; :data:`CONNECT_TIMEOUT` seconds to answer). A ``Client`` is
+        used as is.
     progress : bool or None, default None
         Show a tqdm bar over chunks on the terminal (``sys.__stderr__``); ``None`` means
         "when the environment variable ``PLATEAUS_PROGRESS`` is set" (the command line sets it).
@@ -327,6 +390,8 @@ def map_instances(
     ------
     ValueError
         On a bad argument (before any work), or a result of the wrong kind.
+    ConnectionError
+        If no Dask scheduler answers at the given address within :data:`CONNECT_TIMEOUT` s.
     ImportError
         If a Dask scheduler is asked for and dask.distributed is not installed.
 
@@ -344,7 +409,7 @@ def map_instances(
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     chunk_size = _check_int("chunk_size", chunk_size, "a positive integer", lambda v: v >= 1)
     n_jobs = _n_jobs_default(n_jobs)
-    scheduler = _scheduler_default(scheduler)
+    scheduler, scheduler_name = _scheduler_default(scheduler)
     if scheduler is not None:
         _import_distributed()
 
@@ -357,6 +422,6 @@ def map_instances(
         if scheduler is None:
             raw = _run_joblib(func, chunks, kwargs, n_jobs, bar)
         else:
-            raw = _run_dask(func, chunks, kwargs, scheduler, n_jobs, bar)
+            raw = _run_dask(func, chunks, kwargs, scheduler, n_jobs, bar, scheduler_name)
         results = [_check_chunk(r, a, b, k) for k, (r, (a, b)) in enumerate(zip(raw, bounds))]
     return _combine(results)
