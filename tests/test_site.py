@@ -140,7 +140,8 @@ class TestRerunNote:
 
         text = rerun_note("demo", "paper").data
         assert text.startswith("Executed at scale `paper`. ")
-        assert "`make chapter NAME=demo SCALE=quick|paper|extended`" in text and "RECOMPUTE=1" in text
+        assert "`make chapter NAME=demo SCALE=paper` (or `SCALE=quick`, `SCALE=extended`;" in text
+        assert "RECOMPUTE=1" in text and "|" not in text  # runs as pasted into bash
         assert _links(text) == {"chapters/demo.md": "../chapters/demo.md"}
         assert "\n" not in text  # one line
 
@@ -148,6 +149,17 @@ class TestRerunNote:
         from plateaus.figures.provenance import rerun_note
 
         assert rerun_note("demo").data.startswith("Re-run this page: ")
+
+    @pytest.mark.parametrize("scale", ["quick", "paper", "extended"])
+    def test_the_command_names_the_page_scale_and_runs_as_pasted(self, book, scale):
+        import shlex
+
+        from plateaus.figures.provenance import rerun_note
+
+        text = rerun_note("demo", scale).data
+        command = text.split("Re-run this page: `", 1)[1].split("`", 1)[0]
+        assert shlex.split(command) == ["make", "chapter", "NAME=demo", f"SCALE={scale}"]
+        assert all(f"`SCALE={s}`" in text for s in {"quick", "paper", "extended"} - {scale})
 
     def test_unknown_chapter_or_scale_is_refused(self, book):
         from plateaus.figures.provenance import rerun_note

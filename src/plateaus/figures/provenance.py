@@ -30,8 +30,6 @@ from ..paths import SCALES, STAGING, check_name, check_scale, data_root, project
 
 __all__ = ["provenance_note", "rerun_note"]
 
-SCALE_CHOICES = "|".join(SCALES)
-
 
 def _book_root() -> Path:
     """The book's root (holding ``_toc.yml`` and ``chapters/``) at or above the cwd, else the cwd."""
@@ -156,8 +154,11 @@ def rerun_note(chapter: str, scale: str | None = None) -> Markdown:
     -------
     IPython.display.Markdown
         E.g. ``Executed at scale `paper`. Re-run this page: `make chapter NAME=models
-        SCALE=quick|paper|extended` (add `RECOMPUTE=1` to ignore cached tables); source:
-        {download}`chapters/models.md <../chapters/models.md>`.``
+        SCALE=paper` (or `SCALE=quick`, `SCALE=extended`; add `RECOMPUTE=1` to ignore cached
+        tables); source: {download}`chapters/models.md <../chapters/models.md>`.`` The command
+        runs as pasted into a shell: it names one scale (the page's, else ``paper``, the
+        Makefile's default) and lists the others beside it, never ``quick|paper|extended``.
+        Without ``scale`` the line starts at ``Re-run this page:``.
 
     Raises
     ------
@@ -175,8 +176,10 @@ def rerun_note(chapter: str, scale: str | None = None) -> Markdown:
             f"chapters/<name>.md of the book at {root})"
         )
     head = f"Executed at scale `{scale}`. " if scale is not None else ""
+    shown = scale if scale is not None else "paper"
+    others = ", ".join(f"`SCALE={s}`" for s in SCALES if s != shown)
     return Markdown(
-        f"{head}Re-run this page: `make chapter NAME={chapter} SCALE={SCALE_CHOICES}` "
-        f"(add `RECOMPUTE=1` to ignore cached tables); source: "
+        f"{head}Re-run this page: `make chapter NAME={chapter} SCALE={shown}` "
+        f"(or {others}; add `RECOMPUTE=1` to ignore cached tables); source: "
         f"{_download(source, f'chapters/{chapter}.md')}."
     )
