@@ -1,4 +1,4 @@
-# The two commands of the README, and a few more. Needs only Python >= 3.10 and make.
+# The two commands of the README, and a few more. Needs only Python >= 3.11 and make.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -19,13 +19,13 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## chapter: re-run one chapter, e.g. make chapter NAME=typicality SCALE=extended [RECOMPUTE=1]
+## chapter: re-run one chapter, e.g. make chapter NAME=typicality SCALE=extended (add RECOMPUTE=1 to ignore cached tables)
 chapter: $(STAMP)
-	@test -n "$(NAME)" || { echo "NAME is required: make chapter NAME=<chapter> SCALE=quick|paper|extended (chapters: $$($(PY) -m plateaus list | head -1))"; exit 2; }
+	@test -n "$(NAME)" || { echo "NAME is required, e.g. make chapter NAME=models SCALE=paper (or SCALE=quick, SCALE=extended; $$($(PY) -m plateaus list | head -1))"; exit 2; }
 	$(PY) -m plateaus run $(NAME) --scale $(SCALE) $(FLAGS)
 
 ## bench: check and time the kernels beside the peer libraries (not part of the tests), e.g.
-##        make bench [SCALE=quick]; writes data/benchmarks/<scale>/, which the appendix page reads
+##        make bench (or make bench SCALE=quick); writes data/benchmarks/<scale>/, which the appendix page reads
 bench: $(STAMP)
 	$(VENV)/bin/pip install -q -e ".[bench]"
 	$(PY) -m benchmarks --scale $(SCALE)
@@ -33,7 +33,7 @@ bench: $(STAMP)
 env: $(STAMP)
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -c "import sys; assert sys.version_info >= (3, 10), \"Python >= 3.10 is required\""
+	$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), \"Python >= 3.11 is required\""
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,dask]"

@@ -60,6 +60,15 @@ def test_zenodo_json_names_the_paper():
     assert (f"arXiv:{PAPER_ARXIV}", "isSupplementTo") in related
 
 
+def test_every_record_carries_the_license_pyproject_declares():
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
+    assert (ROOT / "LICENSE").is_file()
+    assert f"license: {declared}" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert json.loads((ROOT / ".zenodo.json").read_text(encoding="utf-8"))["license"] == declared
+
+
 def test_references_bib_parses_with_every_key():
     pybtex = pytest.importorskip("pybtex.database")
     bib = pybtex.parse_file(str(ROOT / "references.bib"))
