@@ -53,6 +53,13 @@ class TestFitLine:
         assert fit.rejected() and fit.chi2_dof > 100
         assert "line rejected" in fit.text() and "e+" not in fit.text()
 
+    def test_interval_text(self):
+        assert an.interval_text(-0.4361, -0.4832, -0.3894) == "-0.436 [-0.483, -0.389]"
+        assert an.interval_text(0.5, float("nan"), 1.0) == "0.500"
+        assert an.interval_text(float("nan"), 0.0, 1.0) == "–"
+        fit = an.fit_line([1, 2, 3, 4], [0.1, -0.3, -1.1, -1.3], [0.1] * 4)
+        assert fit.interval_text() == an.interval_text(fit.slope, fit.slope_low, fit.slope_high)
+
     def test_chi2_text(self):
         assert [an.chi2_text(v) for v in (0.534, 14.23, 231.4, float("nan"))] == ["0.53", "14.2", "231", "n/a"]
 

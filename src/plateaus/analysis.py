@@ -74,6 +74,16 @@ def _base_name(base: float) -> str:
     return f"log{base:g}"
 
 
+def interval_text(value: float, low: float, high: float, digits: int = 3) -> str:
+    """``"-0.436 [-0.483, -0.389]"``: a value and its interval; the value alone when the
+    interval is not finite, ``"–"`` when the value is not."""
+    if not np.isfinite(value):
+        return "–"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:.{digits}f}"
+    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
 def chi2_text(value: float) -> str:
     r""":math:`\chi^2/\mathrm{dof}` for a reader: two decimals below 10, one below 100, then
     none (``0.53``, ``14.2``, ``231``), never in exponent notation."""
@@ -130,10 +140,8 @@ class LineFit:
                        self.chi2_dof, self.p_value, self.weighted, self.level, log)
 
     def interval_text(self, digits: int = 3) -> str:
-        """``"-0.436 [-0.483, -0.389]"``: the slope and its interval."""
-        if not np.isfinite(self.slope_low):
-            return f"{self.slope:.{digits}f}"
-        return f"{self.slope:.{digits}f} [{self.slope_low:.{digits}f}, {self.slope_high:.{digits}f}]"
+        """``"-0.436 [-0.483, -0.389]"``: the slope and its interval (:func:`interval_text`)."""
+        return interval_text(self.slope, self.slope_low, self.slope_high, digits)
 
     def quality_text(self) -> str:
         """``"χ²/dof = 14.2 (dof 2, p = 7e-07)"``, or the degrees of freedom of an unweighted fit."""
@@ -465,7 +473,7 @@ def slope_distance(fit: LineFit, value: float) -> dict:
 
 
 __all__: Sequence[str] = (
-    "LEVEL", "REJECT_ALPHA", "N_BOOT", "chi2_text", "LineFit", "fit_line", "log_values", "log_fit", "mean_se",
+    "LEVEL", "REJECT_ALPHA", "N_BOOT", "interval_text", "chi2_text", "LineFit", "fit_line", "log_values", "log_fit", "mean_se",
     "variance_se", "group_stats", "log_fits", "fit_columns", "BootstrapFit", "bootstrap_log_fit",
     "median_inf", "finite_or_nan", "bootstrap_medians", "step_differences", "z_scores", "t_quantile", "slope_distance",
 )

@@ -763,9 +763,6 @@ def decay_steps(df: pd.DataFrame, seed: int = 0, n_boot: int = analysis.N_BOOT) 
     return out
 
 
-def step_text(step: float, low: float, high: float, digits: int = 3) -> str:
-    """``"-0.494 [-0.507, -0.481]"``: a per-step difference and its interval."""
-    return f"{step:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 # --------------------------------------------------------------------------- verdicts in words
@@ -857,7 +854,7 @@ def slope_summary(fits: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
         for name, k in zip(names, key):
             mask &= (steps[name] == k).to_numpy()
         for s in steps[mask].itertuples():
-            out[f"n_h {s.n_hidden_from}→{s.n_hidden_to}"] = step_text(s.step, s.low, s.high)
+            out[f"n_h {s.n_hidden_from}→{s.n_hidden_to}"] = analysis.interval_text(s.step, s.low, s.high)
         rows.append(out)
     return pd.DataFrame(rows).set_index(names)
 
@@ -1188,7 +1185,7 @@ def gamma_page_table(ls: pd.DataFrame) -> pd.DataFrame:
     where its maximum lies, the largest instance's share, and D Tr rho^2 with its standard error."""
     out = pd.DataFrame({
         "beta": ls["beta"], "n_h": ls["n_hidden"],
-        "Γ [95 %]": [step_text(*r, digits=3) for r in ls[["gamma", "gamma_low", "gamma_high"]].to_numpy()],
+        "Γ [95 %]": [analysis.interval_text(*r, digits=3) for r in ls[["gamma", "gamma_low", "gamma_high"]].to_numpy()],
         "max at level": [f"{lvl} ({place})" for lvl, place in zip(ls["argmax_level"], ls["argmax_place"])],
         "largest instance's share": [f"{100 * v:.1f} %" for v in ls["top_share"]],
         "D Tr ρ² ± SE": [f"{m:.3f} ± {e:.3f}" for m, e in zip(ls["d_purity"], ls["d_purity_se"])],
@@ -1200,13 +1197,13 @@ def bound_page_table(bt: pd.DataFrame) -> pd.DataFrame:
     """:func:`bound_table` for the page, indexed by ``(beta, perturbation, n_h)``."""
     out = pd.DataFrame({
         "beta": bt["beta"], "perturbation": bt["perturbation"], "n_h": bt["n_hidden"],
-        "G [95 %]": [step_text(*r) for r in bt[["G", "G_low", "G_high"]].to_numpy()],
+        "G [95 %]": [analysis.interval_text(*r) for r in bt[["G", "G_low", "G_high"]].to_numpy()],
         "Γ": [f"{v:.3f}" for v in bt["gamma"]],
         "Γ × printed": [f"{v:.3f}" for v in bt["bound_printed"]],
         "Γ × book": [f"{v:.3f}" for v in bt["bound_book"]],
-        "G / (Γ × printed) [95 %]": [step_text(*r) for r in
+        "G / (Γ × printed) [95 %]": [analysis.interval_text(*r) for r in
                                      bt[["ratio_printed", "ratio_printed_low", "ratio_printed_high"]].to_numpy()],
-        "G / (Γ × book) [95 %]": [step_text(*r) for r in bt[["ratio_book", "ratio_book_low", "ratio_book_high"]].to_numpy()],
+        "G / (Γ × book) [95 %]": [analysis.interval_text(*r) for r in bt[["ratio_book", "ratio_book_low", "ratio_book_high"]].to_numpy()],
     })
     return out.set_index(["beta", "perturbation", "n_h"])
 
@@ -1382,12 +1379,12 @@ def extended_table(summary: dict) -> pd.DataFrame:
     steps, changes = summary["steps"], summary["changes"]
     out = pd.DataFrame({
         "n_h": [f"{a}→{b}" for a, b in zip(steps["n_hidden_from"], steps["n_hidden_to"])],
-        "Δ log2 E‖g(i)‖∞ [95 %]": [step_text(*r) for r in steps[["measured", "measured_low", "measured_high"]].to_numpy()],
-        "Δ log2 E N [95 %]": [step_text(*r) for r in steps[["norm", "norm_low", "norm_high"]].to_numpy()],
-        "local exponent of N [95 %]": [step_text(*r, digits=2) for r in
+        "Δ log2 E‖g(i)‖∞ [95 %]": [analysis.interval_text(*r) for r in steps[["measured", "measured_low", "measured_high"]].to_numpy()],
+        "Δ log2 E N [95 %]": [analysis.interval_text(*r) for r in steps[["norm", "norm_low", "norm_high"]].to_numpy()],
+        "local exponent of N [95 %]": [analysis.interval_text(*r, digits=2) for r in
                                       steps[["exponent", "exponent_low", "exponent_high"]].to_numpy()],
     })
-    out["change from the previous step [95 %]"] = ["—"] + [step_text(*r) for r in
+    out["change from the previous step [95 %]"] = ["—"] + [analysis.interval_text(*r) for r in
                                                           changes[["change", "low", "high"]].to_numpy()]
     return out.set_index("n_h")
 
@@ -1414,9 +1411,9 @@ def extended_text(numbers: dict) -> str:
         f"$n_h = {n['ext_nh_min']}$ to ${n['ext_nh_max']}$) is read through the store, its hash checked, not "
         f"recomputed; its {n['ext_match_rows']} rows at the sizes of this page are this page's instances "
         f"(the seeds do not depend on the scale) and agree with them to {n['ext_match_diff']:.1g}. "
-        f"From $n_h = {a}$ to ${b}$ reading (i) changes by {step_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])} "
-        f"in $\\log_2$ (bootstrap 95 %), after {step_text(n[prev], n[f'{prev}_low'], n[f'{prev}_high'])} "
-        f"from ${a - 1}$ to ${a}$: the step changes by {step_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])} "
+        f"From $n_h = {a}$ to ${b}$ reading (i) changes by {analysis.interval_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])} "
+        f"in $\\log_2$ (bootstrap 95 %), after {analysis.interval_text(n[prev], n[f'{prev}_low'], n[f'{prev}_high'])} "
+        f"from ${a - 1}$ to ${a}$: the step changes by {analysis.interval_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])} "
         f"(delta method, 95 %), so the decay {n['ext_last_change_verdict']} at this step "
         f"(from step to step: {n['ext_changes_verdicts']}). The sizes before it predict this step. "
         f"The weighted line through $n_h \\le {a}$, an exponential, predicts {n['ext_exponential']:.3f} ± "
@@ -1428,10 +1425,10 @@ def extended_text(numbers: dict) -> str:
         f"{n['ext_nh_max'] - n['ext_nh_min'] + 1} sizes a straight line in $n_h$ is {n['ext_mean_i_line']} "
         f"($\\chi^2/\\mathrm{{dof}} =$ {n['ext_mean_i_chi2_dof_text']}, $p =$ {n['ext_mean_i_p_line']:.2g}; "
         f"{'its slope, ' if n['ext_mean_i_line'] == 'rejected' else 'slope '}"
-        f"{step_text(n['ext_mean_i'], n['ext_mean_i_low'], n['ext_mean_i_high'])}"
+        f"{analysis.interval_text(n['ext_mean_i'], n['ext_mean_i_low'], n['ext_mean_i_high'])}"
         f"{', only summarises a curve' if n['ext_mean_i_line'] == 'rejected' else ''}), and "
         f"the exponent of the norm, $\\log_2 \\mathbb{{E}} N$ against $\\log_2 n$, is "
-        f"{step_text(n['ext_norm_power'], n['ext_norm_power_low'], n['ext_norm_power_high'])} "
+        f"{analysis.interval_text(n['ext_norm_power'], n['ext_norm_power_low'], n['ext_norm_power_high'])} "
         f"($\\chi^2/\\mathrm{{dof}} =$ {n['ext_norm_power_chi2_dof_text']}, line {n['ext_norm_power_line']})."
     )
 
@@ -1444,11 +1441,11 @@ def extended_conclusion(numbers: dict) -> str:
         return "- The extended run ($n_h$ up to 5) is absent from this data root; this page cannot show it."
     a, b = n["ext_last_from"], n["ext_last_to"]
     return (f"- The extended run's step from $n_h = {a}$ to ${b}$ of Fig. 3(c)'s reading (i), "
-            f"{step_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])}, "
+            f"{analysis.interval_text(n[f'ext_step_{a}_{b}'], n[f'ext_step_{a}_{b}_low'], n[f'ext_step_{a}_{b}_high'])}, "
             f"{n['ext_power_law_verdict']} the power law of the norm fitted on the smaller sizes "
             f"($p =$ {n['ext_power_law_p']:.2g}) and {n['ext_exponential_verdict']} the exponential "
             f"($p =$ {n['ext_exponential_p']:.2g}): the decay {n['ext_last_change_verdict']} at this step "
-            f"(change {step_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])}).")
+            f"(change {analysis.interval_text(n['ext_last_change'], n['ext_last_change_low'], n['ext_last_change_high'])}).")
 
 
 def change_verdict(low: float, high: float) -> str:
@@ -1519,7 +1516,7 @@ def _step_numbers(name: str, steps: pd.DataFrame, step="step", low="low", high="
         out.update({f"{name}_step_{which}": float(row[step]), f"{name}_step_{which}_low": float(row[low]),
                     f"{name}_step_{which}_high": float(row[high])})
     out[f"{name}_steps_text"] = ", ".join(
-        f"n_h {int(r.n_hidden_from)}→{int(r.n_hidden_to)}: {step_text(r[step], r[low], r[high])}"
+        f"n_h {int(r.n_hidden_from)}→{int(r.n_hidden_to)}: {analysis.interval_text(r[step], r[low], r[high])}"
         for _, r in steps.iterrows())
     return out
 
@@ -1729,7 +1726,7 @@ def quoted(params: dict, df: pd.DataFrame, fd: pd.DataFrame, th: pd.DataFrame, t
     for r in one.itertuples():
         out.update({f"gamma_h{r.n_hidden}": r.gamma, f"gamma_h{r.n_hidden}_low": r.gamma_low,
                     f"gamma_h{r.n_hidden}_high": r.gamma_high})
-    out["gamma_text"] = "; ".join(f"n_h = {r.n_hidden}: {step_text(r.gamma, r.gamma_low, r.gamma_high, 2)}"
+    out["gamma_text"] = "; ".join(f"n_h = {r.n_hidden}: {analysis.interval_text(r.gamma, r.gamma_low, r.gamma_high, 2)}"
                                   for r in one.itertuples())
     odd = one[(one["n_hidden"] + n_v) % 2 == 1]["gamma"]
     even = one[(one["n_hidden"] + n_v) % 2 == 0]["gamma"]
@@ -1822,13 +1819,13 @@ def extended_numbers(ext, df: pd.DataFrame, *, seed: int = 0, n_boot: int = anal
                     f"ext_exponent_{r.n_hidden_from}_{r.n_hidden_to}_low": r.exponent_low,
                     f"ext_exponent_{r.n_hidden_from}_{r.n_hidden_to}_high": r.exponent_high})
     out["ext_steps_text"] = ", ".join(f"n_h {int(r.n_hidden_from)}→{int(r.n_hidden_to)}: "
-                                      f"{step_text(r.measured, r.measured_low, r.measured_high)}"
+                                      f"{analysis.interval_text(r.measured, r.measured_low, r.measured_high)}"
                                       for r in es["steps"].itertuples())
     for r in es["changes"].itertuples():
         key = f"ext_change_{int(r.x_mid)}"
         out.update({key: r.change, f"{key}_low": r.low, f"{key}_high": r.high,
                     f"{key}_verdict": change_verdict(r.low, r.high)})
-    out["ext_changes_text"] = ", ".join(f"at n_h = {int(r.x_mid)}: {step_text(r.change, r.low, r.high)}"
+    out["ext_changes_text"] = ", ".join(f"at n_h = {int(r.x_mid)}: {analysis.interval_text(r.change, r.low, r.high)}"
                                         for r in es["changes"].itertuples())
     last = es["changes"].iloc[-1]
     out.update(ext_last_from=es["last_from"], ext_last_to=es["last_to"], ext_last_step=es["last_step"],
@@ -1936,11 +1933,11 @@ def issue16_rows(numbers: dict) -> list[dict]:
                 quantity=f"log2 growth of G / (Gamma x form) from n_h = {a} to {b} (same parity of n), "
                          f"G = ||Tr_h d rho||_1 for X (x) I, Haar eigenbasis, beta = {beta}",
                 paper="bounded for the form that holds",
-                ours=(f"printed: {step_text(numbers[key], numbers[f'{key}_low'], numbers[f'{key}_high'])} "
+                ours=(f"printed: {analysis.interval_text(numbers[key], numbers[f'{key}_low'], numbers[f'{key}_high'])} "
                       f"(a constant G at constant Gamma: {numbers[f'{key}_pred']:.3f}); "
-                      f"book: {step_text(numbers[book], numbers[f'{book}_low'], numbers[f'{book}_high'])} "
+                      f"book: {analysis.interval_text(numbers[book], numbers[f'{book}_low'], numbers[f'{book}_high'])} "
                       f"(constant G: {numbers[f'{book}_pred']:.3f}); log2 Gamma({b})/Gamma({a}) = "
-                      f"{step_text(numbers[g], numbers[f'{g}_low'], numbers[f'{g}_high'])} (bootstrap 95 %)")))
+                      f"{analysis.interval_text(numbers[g], numbers[f'{g}_low'], numbers[f'{g}_high'])} (bootstrap 95 %)")))
     rows.append(dict(
         result="Theorem 4", figure="(book)",
         quantity="Gamma = sqrt(max_n E[(1/D sum_{j != n} 1/(E_n - E_j))^2]) of the normalised 2-local spectra "
@@ -1969,8 +1966,8 @@ def issue16_rows(numbers: dict) -> list[dict]:
             quantity=f"N x across-the-cut sensitivity, reading (ii) ({what}), smallest and largest n_h, "
                      "95 % t intervals; slope of its log2",
             paper="not discussed",
-            ours=(f"{step_text(numbers[f'{key}_first'], numbers[f'{key}_first_low'], numbers[f'{key}_first_high'])} to "
-                  f"{step_text(numbers[f'{key}_last'], numbers[f'{key}_last_low'], numbers[f'{key}_last_high'])}; "
+            ours=(f"{analysis.interval_text(numbers[f'{key}_first'], numbers[f'{key}_first_low'], numbers[f'{key}_first_high'])} to "
+                  f"{analysis.interval_text(numbers[f'{key}_last'], numbers[f'{key}_last_low'], numbers[f'{key}_last_high'])}; "
                   f"slope {numbers[f'{key}_text']}")))
     if numbers.get("ext_present"):
         rows.append(dict(

@@ -634,12 +634,6 @@ def summary_slopes(df: pd.DataFrame, boltzmann_objectives=("overlap", "relative-
     return pd.DataFrame(rows)
 
 
-def _interval(value, low, high, digits=3) -> str:
-    if not np.isfinite(value):
-        return "–"
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
 def slope_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -648,8 +642,8 @@ def slope_table(summary: pd.DataFrame) -> pd.DataFrame:
     p-value of the straight line and whether the line is rejected (p < 0.01)."""
     return pd.DataFrame({
         "group": summary["group"], "initialisation": summary["label"],
-        "slope, log2 [95 %]": [_interval(*r) for r in summary[["slope_log2", "low_log2", "high_log2"]].to_numpy()],
-        "slope, ln [95 %]": [_interval(*r) for r in summary[["slope_ln", "low_ln", "high_ln"]].to_numpy()],
+        "slope, log2 [95 %]": [analysis.interval_text(*r) for r in summary[["slope_log2", "low_log2", "high_log2"]].to_numpy()],
+        "slope, ln [95 %]": [analysis.interval_text(*r) for r in summary[["slope_ln", "low_ln", "high_ln"]].to_numpy()],
         "χ²/dof": summary["chi2_dof"].round(2), "p (line)": summary["p_value"].map(lambda p: f"{p:.2g}"),
         "line": np.where(summary["rejected"], "rejected", "not rejected"),
     }).reset_index(drop=True)
